@@ -434,6 +434,9 @@ type Store interface {
 	Tokens() TokenStore
 	Audit() AuditStore
 	Imports() ImportStore
+	Notices() NoticeStore
+	Webhooks() WebhookStore
+	Sessions() SessionStore
 	// Changes returns up to limit changes with Seq > after, in Seq order.
 	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
 	// Ping reports whether the store answers.
