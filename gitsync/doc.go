@@ -1,0 +1,11 @@
+// Package gitsync mirrors the Git repositories of public software assets,
+// extracts their releases and the publiccode.yml, licence, README and
+// languages at each of them, schedules syncs (with leases in the store so
+// several acervo processes never sync one repository at once), and serves
+// read-only smart-HTTP clones of the mirrors under /git/<slug>.git.
+//
+// Every outbound connection goes through gitsync/egress: go-git's ref
+// listing uses an http.Client whose dialer checks each resolved address,
+// and the git CLI runs with http.proxy pointing at a per-sync loopback proxy
+// that applies the same policy, counts bytes and refuses redirects.
+package gitsync
