@@ -418,6 +418,70 @@ type ImportStore interface {
 	List(ctx context.Context, p Page) (List[ImportRun], error) // newest first
 }
 
+// Store contract decisions. What the interfaces above leave open, every
+// store settles the same way (registry/registrytest checks each point):
+//
+//   - Ids and times. Create and the upserts keep a given ID and assign
+//     NewID when it is empty; they store CreatedAt/UpdatedAt as given (the
+//     Service sets them). Times come back in UTC; the suite uses
+//     millisecond precision. Create sets Rev to 1; Update and Delete need
+//     the stored Rev (Delete with rev 0 deletes whatever the revision) and
+//     Update increments it. The new Rev (and, for upserts, the stored ID,
+//     CreatedAt and merged fields) is written back into the argument.
+//   - Errors. A missing id is ErrNotFound (Update and Delete too); a stale
+//     Rev, a taken id or natural key (slug, repository URL or alias, NIT,
+//     (EntityNIT, AssetID, Environment), mirror URL, username, token hash,
+//     (Source, ContractID)) is ErrConflict; a refused write records nothing.
+//   - Audit and changes. A write appends its event (when not nil) and one
+//     change per written record in the same atomic step; a store fills the
+//     event's empty ID, TargetKind and TargetID (with the record's). Writes
+//     that change nothing (an unchanged purchase, link or entity merge)
+//     record nothing: no Rev bump, no change, no event; a purchase batch
+//     appends its one event only when some row was new or updated.
+//     Releases.Upsert and Advisories.Upsert always replace (Rev+1).
+//     Audit().Append, ImportStore, NoticeStore, WebhookStore and
+//     SessionStore take no change number. Audit events list newest first
+//     in the order they were appended (not by At or ID).
+//   - Pages. Stores call Page.Validate (ErrInvalid when it fails), refuse an
+//     unknown sort or a cursor of another sort (ErrInvalid). Every sort
+//     breaks ties by id in the sort's own direction: ascending sorts by
+//     (key, id) ascending, newest-first sorts by (key, id) descending. A
+//     Last/Before page returns the rows just before the cursor, in sort
+//     order. HasNextPage is exact on forward pages, HasPreviousPage on
+//     backward pages; the other flag is true exactly when a cursor was
+//     given. Total counts every row of the filter, ignoring cursors.
+//   - Orders. NAME sorts by Fold(name); NIT numerically (shorter first);
+//     purchases by DATE put rows without SignedAt last; DUE is ascending.
+//     NamePrefix matches Fold(prefix) against Fold(name), with no
+//     wildcards. PurchaseFilter.UNSPSC of fewer than 8 digits matches any
+//     code that starts with it; Min/Max filters are inclusive;
+//     MirrorFilter.DueBefore includes mirrors due exactly then.
+//     AssetFilter.AdopterNIT/AdopterDepartment match any adoption, whatever
+//     its status. Get* lists (GetMany) follow the order of the ids asked.
+//     ForAssets and ListByUser (newest first) return every match, no page.
+//   - Upserts. Entities.Upsert fills the stored entity's empty fields from
+//     e, adds e.Name (when Fold differs from the stored name) and e.Aliases
+//     as aliases, takes e.UpdatedAt when something changed, and writes the
+//     merged entity back into e; concurrent merges lose no alias.
+//     Purchases.UpsertBatch applies rows in order (a key repeated in a batch
+//     sees its earlier row); equal RowHash is Unchanged. Links.Upsert
+//     updates Relation, Score and Reasons (Unchanged when all three are
+//     equal) and keeps a stored CONFIRMED or REJECTED state with its
+//     DecidedBy/DecidedAt.
+//   - Aggregate. Group keys are strings (year in decimal, supplier is the
+//     supplier's document number); groups come by Total descending, ties by
+//     the key values in groupBy order; no groupBy gives one group with an
+//     empty key; nothing matching gives no group; an unknown field is
+//     ErrInvalid. Scan visits each matching row once, in a stable order, in
+//     non-empty batches, and stops at fn's first error, returning it.
+//   - Leases. AcquireLease succeeds when nobody holds the lease, when it
+//     expired (LeaseUntil <= now) or when holder renews it; it bumps Rev but
+//     records no change and no event, and so does ReleaseLease. A missing
+//     mirror is ErrNotFound. GetByAsset returns the asset's mirror with the
+//     smallest id.
+//   - Users: GetByOIDCSubject("") is ErrNotFound. Import runs list by
+//     StartedAt, newest first.
+//
 // Store is a storage engine: SQLite (registry/sqlite) or MongoDB
 // (registry/mongo). Every write method appends its audit event (when not nil)
 // and takes the next number of the store-wide change sequence.

@@ -15,6 +15,9 @@ import (
 	"github.com/acervo-co/acervo/registry"
 )
 
+// contextT shortens signatures.
+type contextT = context.Context
+
 // Opener returns a fresh, empty store. It registers the store's Close with
 // t.Cleanup.
 type Opener func(t *testing.T) registry.Store
