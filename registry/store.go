@@ -481,6 +481,12 @@ type ImportStore interface {
 //     smallest id.
 //   - Users: GetByOIDCSubject("") is ErrNotFound. Import runs list by
 //     StartedAt, newest first.
+//   - Notices list by CreatedAt, newest first; a duplicate Create stores
+//     nothing. Webhooks list by CreatedAt, oldest first; deliveries list
+//     newest first, DueDeliveries soonest NextTryAt first (nil is never
+//     due); UpsertDelivery with Rev 0 on a taken (WebhookID, NoticeID) is
+//     ErrConflict. Sessions: Delete of a missing session is no error;
+//     DeleteExpired removes sessions with ExpiresAt before the time given.
 //
 // Store is a storage engine: SQLite (registry/sqlite) or MongoDB
 // (registry/mongo). Every write method appends its audit event (when not nil)

@@ -41,6 +41,9 @@ func Run(t *testing.T, open func(t *testing.T) registry.Store) {
 		{"Tokens", tokenTests()},
 		{"Audit", auditTests()},
 		{"Imports", importTests()},
+		{"Notices", noticeTests()},
+		{"Webhooks", webhookTests()},
+		{"Sessions", sessionTests()},
 		{"Changes", changeTests()},
 		{"Concurrency", concurrencyTests()},
 	}
