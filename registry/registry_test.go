@@ -34,7 +34,7 @@ func TestNITCheckDigit(t *testing.T) {
 	}{
 		{"800197268", 4}, // DIAN
 		{"899999090", 2}, // Ministerio de Hacienda y Crédito Público
-		{"830115226", 3}, // Colombia Compra Eficiente
+		{"830115226", 3}, // Ministerio del Trabajo
 		{"890480184", 4}, // from the SECOP samples
 	} {
 		if got := registry.NITCheckDigit(tc.nit); got != tc.dv {
