@@ -187,6 +187,10 @@ func (p *parser) mapping(e entry, each func(entry) bool) bool {
 			continue
 		}
 		cp := childPath(e.path, k.Value)
+		if k.ShortTag() == "!!merge" {
+			p.errAt(e.path, k.Line, k.Column, "YAML merge keys (<<) are not supported in publiccode.yml: write the keys out")
+			continue
+		}
 		if first, dup := seen[k.Value]; dup {
 			p.errAt(cp, k.Line, k.Column, "key %q is already defined at line %d", k.Value, first)
 			continue
@@ -217,6 +221,10 @@ func (p *parser) decode() {
 			continue
 		}
 		cp := childPath("", k.Value)
+		if k.ShortTag() == "!!merge" {
+			p.errAt("", k.Line, k.Column, "YAML merge keys (<<) are not supported in publiccode.yml: write the keys out")
+			continue
+		}
 		if first, dup := seen[k.Value]; dup {
 			p.errAt(cp, k.Line, k.Column, "key %q is already defined at line %d", k.Value, first)
 			continue

@@ -125,16 +125,42 @@ func (p *parser) syntaxError(err error) {
 // collections nested deeper than maxDepth. Nothing is expanded here: sizes
 // are computed once per node.
 func (p *parser) checkLimits(root *yaml.Node) bool {
-	aliases := 0
-	size := map[*yaml.Node]int{}
-	const inProgress = -1
-	var tooDeep, recursive bool
-	var walk func(n *yaml.Node, depth int) int
-	walk = func(n *yaml.Node, depth int) int {
+	// The tree as written: nesting and alias count.
+	aliases, tooDeep := 0, false
+	var scan func(n *yaml.Node, depth int)
+	scan = func(n *yaml.Node, depth int) {
 		if depth > maxDepth {
 			tooDeep = true
-			return 1
+			return
 		}
+		if n.Kind == yaml.AliasNode {
+			aliases++
+		}
+		for _, c := range n.Content {
+			if tooDeep {
+				return
+			}
+			scan(c, depth+1)
+		}
+	}
+	scan(root, 0)
+	if tooDeep {
+		p.refuse("the document nests collections deeper than %d levels", maxDepth)
+		return false
+	}
+	if max := p.opts.maxAliases(); aliases > max {
+		p.refuse("the document uses %d YAML aliases, more than the limit of %d", aliases, max)
+		return false
+	}
+	if aliases == 0 {
+		return true
+	}
+	// The tree with every alias expanded, each node's size computed once.
+	size := map[*yaml.Node]int{}
+	const inProgress = -1
+	recursive := false
+	var expand func(n *yaml.Node) int
+	expand = func(n *yaml.Node) int {
 		if s, ok := size[n]; ok {
 			if s == inProgress {
 				recursive = true
@@ -144,29 +170,22 @@ func (p *parser) checkLimits(root *yaml.Node) bool {
 		}
 		size[n] = inProgress
 		s := 1
-		if n.Kind == yaml.AliasNode {
-			aliases++
-			if n.Alias != nil {
-				s += walk(n.Alias, depth+1)
-			}
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			s += expand(n.Alias)
 		}
 		for _, c := range n.Content {
-			s += walk(c, depth+1)
-			if s > maxExpandedNodes || tooDeep || recursive {
+			if s > maxExpandedNodes || recursive {
 				break
 			}
+			s += expand(c)
 		}
 		size[n] = s
 		return s
 	}
-	total := walk(root, 0)
+	total := expand(root)
 	switch {
 	case recursive:
 		p.refuse("the document has a recursive YAML alias")
-	case tooDeep:
-		p.refuse("the document nests collections deeper than %d levels", maxDepth)
-	case aliases > p.opts.maxAliases():
-		p.refuse("the document uses %d YAML aliases, more than the limit of %d", aliases, p.opts.maxAliases())
 	case total > maxExpandedNodes:
 		p.refuse("the document's YAML aliases expand to more than %d nodes", maxExpandedNodes)
 	default:
