@@ -25,6 +25,7 @@ type Service struct {
 	hasher PasswordHasher
 	log    *slog.Logger
 	hooks  []func(ctx context.Context, c Change)
+	repos  RepositoryChecker // egress policy of mirrors (service_mirror.go)
 }
 
 // Option configures a Service.

@@ -1,0 +1,449 @@
+package gitsync
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/google/licensecheck"
+
+	"github.com/acervo-co/acervo/gitsync/publiccode"
+	"github.com/acervo-co/acervo/registry"
+)
+
+// Limits on what is read out of a mirror.
+const (
+	maxReadme      = 256 << 10
+	maxLicenseFile = 256 << 10
+	maxPeel        = 8 // tag objects pointing at tag objects
+)
+
+// openMirror opens a bare mirror read-only with go-git, with the bound
+// filesystem (no path escapes) and a small object cache.
+func openMirror(dir string) (*git.Repository, error) {
+	st := filesystem.NewStorageWithOptions(osfs.New(dir, osfs.WithBoundOS()), cache.NewObjectLRU(16*cache.MiByte),
+		filesystem.Options{LargeObjectThreshold: 1 << 20})
+	return git.Open(st, nil)
+}
+
+// tagInfo is one tag of a mirror, peeled to its commit.
+type tagInfo struct {
+	Tag    string
+	Commit string
+	Date   time.Time // tagger date of an annotated tag, else the commit date
+}
+
+// readTags lists the mirror's tags that point (maybe through tag objects)
+// at commits.
+func readTags(r *git.Repository) ([]tagInfo, error) {
+	it, err := r.Storer.IterReferences()
+	if err != nil {
+		return nil, err
+	}
+	var out []tagInfo
+	err = it.ForEach(func(ref *plumbing.Reference) error {
+		name := ref.Name().String()
+		if ref.Type() != plumbing.HashReference || !strings.HasPrefix(name, "refs/tags/") {
+			return nil
+		}
+		ti, ok := peelTag(r, ref.Hash())
+		if !ok {
+			return nil
+		}
+		ti.Tag = strings.TrimPrefix(name, "refs/tags/")
+		out = append(out, ti)
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Tag < out[j].Tag })
+	return out, err
+}
+
+func peelTag(r *git.Repository, h plumbing.Hash) (tagInfo, bool) {
+	var ti tagInfo
+	for i := 0; i < maxPeel; i++ {
+		obj, err := r.Storer.EncodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			return ti, false
+		}
+		switch obj.Type() {
+		case plumbing.TagObject:
+			t, err := object.DecodeTag(r.Storer, obj)
+			if err != nil {
+				return ti, false
+			}
+			if ti.Date.IsZero() {
+				ti.Date = t.Tagger.When
+			}
+			h = t.Target
+		case plumbing.CommitObject:
+			c, err := object.DecodeCommit(r.Storer, obj)
+			if err != nil {
+				return ti, false
+			}
+			if ti.Date.IsZero() {
+				ti.Date = c.Committer.When
+			}
+			ti.Commit = c.Hash.String()
+			ti.Date = ti.Date.UTC()
+			return ti, true
+		default:
+			return ti, false
+		}
+	}
+	return ti, false
+}
+
+// extractor reads metadata at commits of one mirror, caching the licence
+// of each licence blob.
+type extractor struct {
+	repo     *git.Repository
+	opts     publiccode.Options
+	maxPC    int64
+	licenses map[plumbing.Hash]string
+}
+
+func newExtractor(repo *git.Repository, opts publiccode.Options, maxPC int64) *extractor {
+	return &extractor{repo: repo, opts: opts, maxPC: maxPC, licenses: map[plumbing.Hash]string{}}
+}
+
+// snapshot is what a commit holds.
+type snapshot struct {
+	Publiccode registry.PubliccodeSnapshot
+	File       *publiccode.File
+	License    string // from the licence file
+	Readme     string
+	Languages  []registry.LanguageShare
+}
+
+// at reads the publiccode.yml and licence at commit (and, with full, the
+// README and languages).
+func (x *extractor) at(commit string, full bool) (snapshot, error) {
+	c, err := x.repo.CommitObject(plumbing.NewHash(commit))
+	if err != nil {
+		return snapshot{}, fmt.Errorf("commit %s: %w", commit, err)
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return snapshot{}, fmt.Errorf("tree of %s: %w", commit, err)
+	}
+	var s snapshot
+	s.Publiccode, s.File = x.publiccode(tree)
+	s.License = x.license(tree)
+	if full {
+		s.Readme = x.readme(tree)
+		s.Languages = languages(tree)
+	}
+	return s, nil
+}
+
+// rootEntry finds a root entry by name, case-insensitively among names.
+func rootEntries(tree *object.Tree, match func(lower string) bool) []object.TreeEntry {
+	var out []object.TreeEntry
+	for _, e := range tree.Entries {
+		if e.Mode.IsFile() && match(strings.ToLower(e.Name)) {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if len(out[i].Name) != len(out[j].Name) {
+			return len(out[i].Name) < len(out[j].Name)
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func (x *extractor) blob(e object.TreeEntry) (*object.Blob, error) {
+	return x.repo.BlobObject(e.Hash)
+}
+
+func readBlob(b *object.Blob, limit int64) ([]byte, error) {
+	rd, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(io.LimitReader(rd, limit))
+}
+
+// publiccode reads and validates publiccode.yml (or .yaml) at the root.
+func (x *extractor) publiccode(tree *object.Tree) (registry.PubliccodeSnapshot, *publiccode.File) {
+	es := rootEntries(tree, func(n string) bool { return n == "publiccode.yml" || n == "publiccode.yaml" })
+	var e *object.TreeEntry
+	for i := range es {
+		if es[i].Name == "publiccode.yml" || es[i].Name == "publiccode.yaml" {
+			e = &es[i]
+			break
+		}
+	}
+	if e == nil {
+		return registry.PubliccodeSnapshot{}, nil
+	}
+	snap := registry.PubliccodeSnapshot{Present: true, Path: e.Name}
+	fail := func(format string, args ...any) (registry.PubliccodeSnapshot, *publiccode.File) {
+		snap.Findings = []registry.Finding{{File: e.Name, Severity: "error", Message: registry.CodeMetadataInvalid + ": " + fmt.Sprintf(format, args...)}}
+		return snap, nil
+	}
+	b, err := x.blob(*e)
+	if err != nil {
+		return fail("cannot read the file: %v", err)
+	}
+	if b.Size > x.maxPC {
+		return fail("the file has %d bytes, more than the %d allowed", b.Size, x.maxPC)
+	}
+	data, err := readBlob(b, x.maxPC+1)
+	if err != nil {
+		return fail("cannot read the file: %v", err)
+	}
+	opts := x.opts
+	opts.MaxSize = int(x.maxPC)
+	opts.RepoRoot = treeFS{tree}
+	f, findings := publiccode.Parse(data, opts)
+	for i := range findings {
+		findings[i].File = e.Name
+	}
+	snap.Raw = string(data)
+	snap.Findings = findings
+	snap.Valid = f != nil && !publiccode.HasErrors(findings)
+	if f != nil {
+		snap.Version = f.Version
+	}
+	return snap, f
+}
+
+// license identifies the licence file at the root with licensecheck.
+func (x *extractor) license(tree *object.Tree) string {
+	es := rootEntries(tree, func(n string) bool {
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(n, ".md"), ".txt"), ".rst")
+		return base == "license" || base == "licence" || base == "copying" || base == "unlicense" ||
+			strings.HasPrefix(n, "license-") || strings.HasPrefix(n, "licence-") || strings.HasPrefix(n, "license.") || strings.HasPrefix(n, "licence.")
+	})
+	if len(es) == 0 {
+		return ""
+	}
+	e := es[0]
+	if l, ok := x.licenses[e.Hash]; ok {
+		return l
+	}
+	b, err := x.blob(e)
+	if err != nil {
+		return ""
+	}
+	data, err := readBlob(b, maxLicenseFile)
+	if err != nil {
+		return ""
+	}
+	l := identifyLicense(data)
+	x.licenses[e.Hash] = l
+	return l
+}
+
+// identifyLicense returns the SPDX expression of a licence text, or ""
+// when it is not recognised with confidence.
+func identifyLicense(text []byte) string {
+	cov := licensecheck.Scan(text)
+	if cov.Percent < 70 {
+		return ""
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, m := range cov.Match {
+		if m.IsURL || seen[m.ID] {
+			continue
+		}
+		seen[m.ID] = true
+		ids = append(ids, m.ID)
+	}
+	expr := strings.Join(ids, " AND ")
+	if !registry.ValidSPDXExpression(expr) {
+		return ""
+	}
+	return expr
+}
+
+// readme returns the first 256 KiB of the root README.
+func (x *extractor) readme(tree *object.Tree) string {
+	es := rootEntries(tree, func(n string) bool { return n == "readme" || strings.HasPrefix(n, "readme.") })
+	for _, e := range es {
+		b, err := x.blob(e)
+		if err != nil {
+			continue
+		}
+		data, err := readBlob(b, maxReadme)
+		if err != nil {
+			continue
+		}
+		return strings.ToValidUTF8(string(data), "\uFFFD")
+	}
+	return ""
+}
+
+// languages counts files by programming language (by extension) and
+// returns each language's share, largest first. Vendored and generated
+// directories are skipped.
+func languages(tree *object.Tree) []registry.LanguageShare {
+	counts := map[string]int{}
+	total := 0
+	w := object.NewTreeWalker(tree, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if err != nil {
+			break
+		}
+		if e.Mode == filemode.Dir || e.Mode == filemode.Submodule || !e.Mode.IsFile() {
+			continue
+		}
+		if skippedPath(name) {
+			continue
+		}
+		lang := languageOf(name)
+		if lang == "" {
+			continue
+		}
+		counts[lang]++
+		total++
+	}
+	if total == 0 {
+		return []registry.LanguageShare{}
+	}
+	out := make([]registry.LanguageShare, 0, len(counts))
+	for l, n := range counts {
+		out = append(out, registry.LanguageShare{Name: l, Share: float64(int(float64(n)/float64(total)*1000+0.5)) / 1000})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Share != out[j].Share {
+			return out[i].Share > out[j].Share
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func skippedPath(p string) bool {
+	for _, seg := range strings.Split(path.Dir(p), "/") {
+		switch seg {
+		case "vendor", "node_modules", "third_party", "bower_components", ".git", "dist":
+			return true
+		}
+	}
+	return false
+}
+
+var languageByExt = map[string]string{
+	".go": "Go", ".py": "Python", ".java": "Java", ".kt": "Kotlin", ".kts": "Kotlin", ".scala": "Scala",
+	".js": "JavaScript", ".mjs": "JavaScript", ".cjs": "JavaScript", ".jsx": "JavaScript",
+	".ts": "TypeScript", ".tsx": "TypeScript", ".php": "PHP", ".rb": "Ruby", ".rs": "Rust",
+	".c": "C", ".h": "C", ".cc": "C++", ".cpp": "C++", ".cxx": "C++", ".hpp": "C++", ".hh": "C++",
+	".cs": "C#", ".vb": "Visual Basic .NET", ".fs": "F#", ".swift": "Swift", ".m": "Objective-C",
+	".dart": "Dart", ".lua": "Lua", ".pl": "Perl", ".pm": "Perl", ".r": "R", ".jl": "Julia",
+	".sh": "Shell", ".bash": "Shell", ".ps1": "PowerShell", ".sql": "SQL", ".plsql": "PL/SQL",
+	".pks": "PL/SQL", ".pkb": "PL/SQL", ".ex": "Elixir", ".exs": "Elixir", ".erl": "Erlang",
+	".hs": "Haskell", ".clj": "Clojure", ".groovy": "Groovy", ".vue": "Vue", ".svelte": "Svelte",
+	".html": "HTML", ".htm": "HTML", ".css": "CSS", ".scss": "SCSS", ".sass": "Sass", ".less": "Less",
+	".jsp": "Java Server Pages", ".asp": "ASP", ".aspx": "ASP.NET", ".cshtml": "ASP.NET",
+	".cob": "COBOL", ".cbl": "COBOL", ".f90": "Fortran", ".f": "Fortran", ".pas": "Pascal",
+	".xsl": "XSLT", ".xslt": "XSLT", ".tf": "HCL", ".ml": "OCaml", ".zig": "Zig", ".nim": "Nim",
+}
+
+func languageOf(name string) string {
+	return languageByExt[strings.ToLower(path.Ext(name))]
+}
+
+// treeFS is a git tree as an fs.FS, so that publiccode.yml's relative
+// paths (logo, screenshots) are checked against the commit's files.
+type treeFS struct{ t *object.Tree }
+
+func (f treeFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if name == "." {
+		return &treeFile{info: treeInfo{name: ".", mode: fs.ModeDir | 0o555}}, nil
+	}
+	e, err := f.t.FindEntry(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	if e.Mode == filemode.Dir {
+		return &treeFile{info: treeInfo{name: path.Base(name), mode: fs.ModeDir | 0o555}}, nil
+	}
+	if !e.Mode.IsFile() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	file, err := f.t.File(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	rd, err := file.Reader()
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return &treeFile{info: treeInfo{name: path.Base(name), size: file.Size, mode: 0o444}, rd: rd}, nil
+}
+
+type treeInfo struct {
+	name string
+	size int64
+	mode fs.FileMode
+}
+
+func (i treeInfo) Name() string       { return i.name }
+func (i treeInfo) Size() int64        { return i.size }
+func (i treeInfo) Mode() fs.FileMode  { return i.mode }
+func (i treeInfo) ModTime() time.Time { return time.Time{} }
+func (i treeInfo) IsDir() bool        { return i.mode.IsDir() }
+func (i treeInfo) Sys() any           { return nil }
+
+type treeFile struct {
+	info treeInfo
+	rd   io.ReadCloser
+}
+
+func (f *treeFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *treeFile) Read(b []byte) (int, error) {
+	if f.rd == nil {
+		return 0, errors.New("is a directory")
+	}
+	return f.rd.Read(b)
+}
+func (f *treeFile) Close() error {
+	if f.rd != nil {
+		return f.rd.Close()
+	}
+	return nil
+}
+
+// Stat answers without opening the blob.
+func (f treeFS) Stat(name string) (fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	if name == "." {
+		return treeInfo{name: ".", mode: fs.ModeDir | 0o555}, nil
+	}
+	e, err := f.t.FindEntry(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	if e.Mode == filemode.Dir {
+		return treeInfo{name: path.Base(name), mode: fs.ModeDir | 0o555}, nil
+	}
+	file, err := f.t.File(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	return treeInfo{name: path.Base(name), size: file.Size, mode: 0o444}, nil
+}

@@ -1,0 +1,426 @@
+package gitsync
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/acervo-co/acervo/gitsync/egress"
+	"github.com/acervo-co/acervo/gitsync/publiccode"
+	"github.com/acervo-co/acervo/registry"
+)
+
+// SyncMirror syncs one mirror under a lease: list the remote's branches and
+// tags; when they are unchanged, record the check and stop; otherwise fetch
+// them, record the releases and the head's metadata, and record the
+// result. Without force, a mirror that is no longer due (another process
+// synced it meanwhile) is skipped.
+func (s *Syncer) SyncMirror(ctx context.Context, m registry.Mirror, force bool) Result {
+	ctx = systemCtx(ctx)
+	start := time.Now()
+	res := Result{URL: m.URL, MirrorID: m.ID, AssetID: m.AssetID, Releases: []string{}}
+	holder := s.cfg.Holder + "/" + randomSuffix()
+	lease := s.cfg.FirstTimeout + 2*time.Minute
+	got, err := s.svc.AcquireMirrorLease(ctx, m.ID, holder, lease)
+	if err != nil {
+		res.Status = StatusSkipped
+		res.ErrorCode = CodeBusy
+		if !errors.Is(err, registry.ErrConflict) {
+			res.Status, res.ErrorCode = StatusFailed, registry.CodeFetchFailed
+		}
+		res.Error = err.Error()
+		return res
+	}
+	m = got
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := s.svc.ReleaseMirrorLease(rctx, m.ID, holder); err != nil {
+			s.log.Warn("release mirror lease", "mirror", m.ID, "err", err)
+		}
+	}()
+	if !force && m.NextDueAt.After(s.svc.Now()) {
+		res.Status = StatusSkipped
+		return res
+	}
+	err = s.syncLeased(ctx, &m, &res)
+	res.Duration = time.Since(start)
+	if err != nil {
+		res.Status = StatusFailed
+		res.ErrorCode = errorCode(err)
+		res.Error = err.Error()
+		s.recordFailure(ctx, &m, res)
+		s.log.Warn("sync failed", "url", m.URL, "code", res.ErrorCode, "err", err)
+		return res
+	}
+	s.log.Info("synced", "url", m.URL, "status", res.Status, "releases", len(res.Releases), "bytes", res.Bytes, "duration", res.Duration)
+	return res
+}
+
+func randomSuffix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// saveCtx outlives a cancelled sync long enough to record its outcome.
+func saveCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+}
+
+func (s *Syncer) recordFailure(ctx context.Context, m *registry.Mirror, res Result) {
+	sctx, cancel := saveCtx(ctx)
+	defer cancel()
+	now := s.svc.Now()
+	m.Status = registry.MirrorFailed
+	m.ErrorCode = res.ErrorCode
+	m.ErrorMessage = truncate(res.Error, 1000)
+	m.Failures++
+	m.LastSyncAt = &now
+	m.NextDueAt = now.Add(s.backoff(m.Failures))
+	if err := s.svc.SaveMirrorState(sctx, m); err != nil {
+		s.log.Error("record sync failure", "mirror", m.ID, "err", err)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result) error {
+	t, err := s.cfg.Policy.CheckURL(ctx, m.URL)
+	if err != nil {
+		return err
+	}
+	dir := s.MirrorDir(*m)
+	first := !mirrorExists(dir)
+	timeout := s.cfg.Timeout
+	if first {
+		timeout = s.cfg.FirstTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, &egress.Error{Code: registry.CodeTimeout, Msg: fmt.Sprintf("the sync took longer than %s", timeout)})
+	defer cancel()
+	counter := egress.NewCounter(s.cfg.MaxBytes)
+	defer func() { res.Bytes = counter.Bytes() }()
+
+	refs, err := s.listRefs(ctx, t, counter)
+	if err != nil {
+		return s.cause(ctx, counter, nil, fmt.Errorf("list refs: %w", err))
+	}
+	if len(refs.Refs) > s.cfg.MaxRefs {
+		return &egress.Error{Code: registry.CodeTooManyRefs, Msg: fmt.Sprintf("the repository has %d branches and tags, more than %d", len(refs.Refs), s.cfg.MaxRefs)}
+	}
+	hash := refs.hash()
+	if !first && hash == m.RefsHash && m.Status != registry.MirrorNew {
+		res.Status = StatusUnchanged
+		now := s.svc.Now()
+		m.LastSyncAt, m.LastSuccessAt = &now, &now
+		m.NextDueAt = now.Add(s.interval())
+		m.Failures = 0
+		if m.Status == registry.MirrorFailed {
+			m.Status, m.ErrorCode, m.ErrorMessage = registry.MirrorOK, "", ""
+		}
+		sctx, c := saveCtx(ctx)
+		defer c()
+		return s.svc.SaveMirrorState(sctx, m)
+	}
+
+	if err := s.fetch(ctx, dir, first, t, refs, counter); err != nil {
+		return err
+	}
+	res.Status = StatusUpdated
+	if first || m.Status == registry.MirrorNew {
+		res.Status = StatusNew
+	}
+	if err := s.record(ctx, m, dir, res); err != nil {
+		return s.cause(ctx, counter, nil, err)
+	}
+	now := s.svc.Now()
+	m.RefsHash = hash
+	m.Status = registry.MirrorOK
+	m.LastSyncAt, m.LastSuccessAt = &now, &now
+	m.NextDueAt = now.Add(s.interval())
+	m.Failures = 0
+	m.ErrorCode, m.ErrorMessage = "", ""
+	if res.ErrorCode != "" {
+		m.ErrorCode, m.ErrorMessage = res.ErrorCode, truncate(res.Error, 1000)
+	}
+	sctx, c := saveCtx(ctx)
+	defer c()
+	return s.svc.SaveMirrorState(sctx, m)
+}
+
+// cause turns a failure into the refusal behind it: the proxy's, the byte
+// limit, the time limit.
+func (s *Syncer) cause(ctx context.Context, c *egress.Counter, px *egress.Proxy, err error) error {
+	if c.Exceeded() {
+		return &egress.Error{Code: registry.CodeTooLarge, Msg: fmt.Sprintf("the transfer went over %d bytes", s.cfg.MaxBytes)}
+	}
+	if egress.CodeOf(err) != "" {
+		return err
+	}
+	if px != nil {
+		if perr := px.Err(); perr != nil && egress.CodeOf(perr) != registry.CodeFetchFailed {
+			return fmt.Errorf("%w: %v", perr, err)
+		}
+	}
+	if ctx.Err() != nil {
+		if c := context.Cause(ctx); egress.CodeOf(c) != "" {
+			return c
+		}
+		return &egress.Error{Code: registry.CodeTimeout, Msg: ctx.Err().Error()}
+	}
+	return err
+}
+
+// fetch brings the mirror up to date. A first mirror is fetched into a
+// temporary directory renamed into place when complete, so a killed first
+// sync leaves nothing half-made where the mirror belongs.
+func (s *Syncer) fetch(ctx context.Context, dir string, first bool, t egress.Target, refs remoteRefs, c *egress.Counter) error {
+	var px *egress.Proxy
+	if !t.Local() {
+		var err error
+		px, err = s.cfg.Policy.StartProxy(t.Scheme, t.Host, c, s.log)
+		if err != nil {
+			return err
+		}
+		defer px.Close()
+	}
+	target := dir
+	if first {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
+			return err
+		}
+		removeStale(dir)
+		target = dir + ".tmp-" + randomSuffix()
+		if err := initBare(target); err != nil {
+			return err
+		}
+		defer os.RemoveAll(target) // after a successful rename there is nothing left
+	}
+	var err error
+	if len(refs.Refs) > 0 {
+		if s.useGo {
+			err = s.fetchGoGit(ctx, target, t, px)
+		} else {
+			proxyURL := ""
+			if px != nil {
+				proxyURL = px.URL()
+			}
+			err = s.fetchCLI(ctx, target, t, proxyURL)
+		}
+	}
+	if err != nil {
+		return s.cause(ctx, c, px, fmt.Errorf("fetch: %w", err))
+	}
+	if c.Exceeded() {
+		return s.cause(ctx, c, px, errors.New("fetch"))
+	}
+	if err := setHead(target, refs.Head); err != nil {
+		return fmt.Errorf("set HEAD: %w", err)
+	}
+	if first {
+		if err := os.Rename(target, dir); err != nil {
+			return fmt.Errorf("move the new mirror into place: %w", err)
+		}
+	}
+	return nil
+}
+
+// removeStale deletes temporary directories left by killed first syncs of
+// the mirror at dir (we hold its lease).
+func removeStale(dir string) {
+	matches, _ := filepath.Glob(dir + ".tmp-*")
+	for _, m := range matches {
+		os.RemoveAll(m)
+	}
+}
+
+// record reads the mirror and records releases and the head's metadata.
+func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, res *Result) error {
+	repo, err := openMirror(dir)
+	if err != nil {
+		return fmt.Errorf("open mirror: %w", err)
+	}
+	opts := publiccode.Options{EntityLookup: func(nit string) bool {
+		_, err := s.svc.Store().Entities().GetByNIT(ctx, nit)
+		return err == nil
+	}}
+	x := newExtractor(repo, opts, s.cfg.MaxPubliccode)
+	tags, err := readTags(repo)
+	if err != nil {
+		return fmt.Errorf("read tags: %w", err)
+	}
+	if err := s.recordReleases(ctx, m.AssetID, x, tags, res); err != nil {
+		return err
+	}
+	md := registry.RepositoryMetadata{Publiccode: registry.PubliccodeSnapshot{}, Languages: []registry.LanguageShare{}}
+	if head, err := repo.Head(); err == nil {
+		md.Commit = head.Hash().String()
+		snap, err := x.at(md.Commit, true)
+		if err != nil {
+			return err
+		}
+		md.Publiccode, md.License, md.Readme, md.Languages = snap.Publiccode, snap.License, snap.Readme, snap.Languages
+		md.Fields, md.FieldNames = assetFields(snap.File)
+	}
+	if md.Publiccode.Present && !md.Publiccode.Valid {
+		res.ErrorCode = registry.CodeMetadataInvalid
+		res.Error = "publiccode.yml is invalid"
+		for _, f := range md.Publiccode.Findings {
+			if f.Severity == "error" {
+				res.Error += ": " + strings.TrimSpace(f.Key+" "+f.Message)
+				break
+			}
+		}
+	}
+	sctx, cancel := saveCtx(ctx)
+	defer cancel()
+	if _, _, err := s.svc.ApplyRepositoryMetadata(sctx, m.AssetID, md); err != nil {
+		return fmt.Errorf("update asset: %w", err)
+	}
+	return nil
+}
+
+// recordReleases reconciles the stored releases with the mirror's tags:
+// new tags become releases (or plain tags), a moved tag keeps its history
+// in Moves, a deleted tag withdraws its release (kept), a tag that comes
+// back is no longer withdrawn.
+func (s *Syncer) recordReleases(ctx context.Context, assetID string, x *extractor, tags []tagInfo, res *Result) error {
+	stored, err := s.svc.Store().Releases().ForAssets(ctx, []string{assetID})
+	if err != nil {
+		return err
+	}
+	byTag := make(map[string]registry.Release, len(stored))
+	for _, r := range stored {
+		byTag[r.Tag] = r
+	}
+	now := s.svc.Now()
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		seen[t.Tag] = true
+		r, exists := byTag[t.Tag]
+		switch {
+		case !exists:
+			r = registry.Release{AssetID: assetID, Tag: t.Tag}
+		case r.Commit != t.Commit:
+			r.Moves = append(r.Moves, registry.TagMove{From: r.Commit, To: t.Commit, At: now})
+			res.Moved = append(res.Moved, t.Tag)
+		case r.Withdrawn:
+		default:
+			continue // unchanged
+		}
+		r.Withdrawn, r.WithdrawnAt = false, nil
+		r.Commit, r.Date = t.Commit, t.Date
+		if v, ok := registry.ParseSemver(t.Tag); ok {
+			r.IsRelease, r.Version, r.Prerelease = true, v.String(), v.Pre != ""
+		}
+		snap, err := x.at(t.Commit, false)
+		if err != nil {
+			return err
+		}
+		r.Publiccode, r.License = snap.Publiccode, snap.License
+		if r.License == "" && snap.File != nil && registry.ValidSPDXExpression(snap.File.Legal.License) {
+			r.License = snap.File.Legal.License
+		}
+		sctx, cancel := saveCtx(ctx)
+		_, err = s.svc.RecordRelease(sctx, &r)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("record release %s: %w", t.Tag, err)
+		}
+		if !exists && r.IsRelease {
+			res.Releases = append(res.Releases, t.Tag)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	for _, r := range stored {
+		if seen[r.Tag] || r.Withdrawn {
+			continue
+		}
+		r.Withdrawn, r.WithdrawnAt = true, &now
+		sctx, cancel := saveCtx(ctx)
+		_, err := s.svc.RecordRelease(sctx, &r)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("withdraw release %s: %w", r.Tag, err)
+		}
+		res.Withdrawn = append(res.Withdrawn, r.Tag)
+	}
+	return nil
+}
+
+// assetFields maps a publiccode.yml to asset fields and the names of the
+// fields it sets.
+func assetFields(f *publiccode.File) (*registry.Asset, []string) {
+	if f == nil {
+		return nil, nil
+	}
+	a := &registry.Asset{}
+	var names []string
+	add := func(name string, ok bool) {
+		if ok {
+			names = append(names, name)
+		}
+	}
+	a.Name = strings.TrimSpace(f.Name)
+	add("name", a.Name != "")
+	if len(f.Description) > 0 {
+		a.Descriptions = map[string]registry.Description{}
+		for lang, d := range f.Description {
+			key := strings.ToLower(lang)
+			if i := strings.IndexAny(key, "-_"); i > 0 {
+				key = key[:i]
+			}
+			if _, dup := a.Descriptions[key]; dup && !strings.EqualFold(lang, key) {
+				continue
+			}
+			a.Descriptions[key] = registry.Description{LocalisedName: d.LocalisedName, GenericName: d.GenericName,
+				ShortDescription: d.ShortDescription, LongDescription: d.LongDescription, Features: d.Features,
+				Documentation: d.Documentation}
+		}
+		add("descriptions", true)
+	}
+	if f.Organisation != nil && f.Organisation.NIT != "" {
+		a.PublisherNIT = f.Organisation.NIT
+		add("publisherNit", true)
+	}
+	a.LandingURL = f.LandingURL
+	add("landingUrl", a.LandingURL != "")
+	a.License = f.Legal.License
+	add("license", a.License != "")
+	a.Categories = f.Categories
+	add("categories", len(a.Categories) > 0)
+	a.SoftwareType = f.SoftwareType
+	add("softwareType", a.SoftwareType != "")
+	a.DevelopmentStatus = f.DevelopmentStatus
+	add("developmentStatus", a.DevelopmentStatus != "")
+	a.Platforms = f.Platforms
+	add("platforms", len(a.Platforms) > 0)
+	if f.Maintenance.Type != "" || len(f.Maintenance.Contractors) > 0 || len(f.Maintenance.Contacts) > 0 {
+		a.Maintenance.Type = f.Maintenance.Type
+		for _, c := range f.Maintenance.Contractors {
+			rc := registry.Contractor{Name: c.Name, Email: c.Email, Website: c.Website}
+			if c.UntilAt != nil {
+				rc.Until = *c.UntilAt
+			}
+			a.Maintenance.Contractors = append(a.Maintenance.Contractors, rc)
+		}
+		for _, c := range f.Maintenance.Contacts {
+			a.Maintenance.Contacts = append(a.Maintenance.Contacts, registry.Contact{Name: c.Name, Email: c.Email, Phone: c.Phone, Affiliation: c.Affiliation})
+		}
+		add("maintenance", true)
+	}
+	return a, names
+}
