@@ -1,6 +1,7 @@
 package publiccode
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 
@@ -80,7 +81,11 @@ func (p *parser) wrongType(e entry, want string) {
 	if line == 0 {
 		line, col = e.pos()
 	}
-	p.errAt(key, line, col, "wrong type for this field: %s expected, found a %s", want, kindName(deref(e.val)))
+	found := "a " + kindName(deref(e.val))
+	if v := deref(e.val); v.Kind == yaml.ScalarNode {
+		found = fmt.Sprintf("%q", v.Value)
+	}
+	p.errAt(key, line, col, "wrong type for this field: %s expected, found %s", want, found)
 }
 
 // mark records that a key path was present; the marks of a top-level key
