@@ -368,59 +368,6 @@ func assetFields(f *publiccode.File) (*registry.Asset, []string) {
 		return nil, nil
 	}
 	a := &registry.Asset{}
-	var names []string
-	add := func(name string, ok bool) {
-		if ok {
-			names = append(names, name)
-		}
-	}
-	a.Name = strings.TrimSpace(f.Name)
-	add("name", a.Name != "")
-	if len(f.Description) > 0 {
-		a.Descriptions = map[string]registry.Description{}
-		for lang, d := range f.Description {
-			key := strings.ToLower(lang)
-			if i := strings.IndexAny(key, "-_"); i > 0 {
-				key = key[:i]
-			}
-			if _, dup := a.Descriptions[key]; dup && !strings.EqualFold(lang, key) {
-				continue
-			}
-			a.Descriptions[key] = registry.Description{LocalisedName: d.LocalisedName, GenericName: d.GenericName,
-				ShortDescription: d.ShortDescription, LongDescription: d.LongDescription, Features: d.Features,
-				Documentation: d.Documentation}
-		}
-		add("descriptions", true)
-	}
-	if f.Organisation != nil && f.Organisation.NIT != "" {
-		a.PublisherNIT = f.Organisation.NIT
-		add("publisherNit", true)
-	}
-	a.LandingURL = f.LandingURL
-	add("landingUrl", a.LandingURL != "")
-	a.License = f.Legal.License
-	add("license", a.License != "")
-	a.Categories = f.Categories
-	add("categories", len(a.Categories) > 0)
-	a.SoftwareType = f.SoftwareType
-	add("softwareType", a.SoftwareType != "")
-	a.DevelopmentStatus = f.DevelopmentStatus
-	add("developmentStatus", a.DevelopmentStatus != "")
-	a.Platforms = f.Platforms
-	add("platforms", len(a.Platforms) > 0)
-	if f.Maintenance.Type != "" || len(f.Maintenance.Contractors) > 0 || len(f.Maintenance.Contacts) > 0 {
-		a.Maintenance.Type = f.Maintenance.Type
-		for _, c := range f.Maintenance.Contractors {
-			rc := registry.Contractor{Name: c.Name, Email: c.Email, Website: c.Website}
-			if c.UntilAt != nil {
-				rc.Until = *c.UntilAt
-			}
-			a.Maintenance.Contractors = append(a.Maintenance.Contractors, rc)
-		}
-		for _, c := range f.Maintenance.Contacts {
-			a.Maintenance.Contacts = append(a.Maintenance.Contacts, registry.Contact{Name: c.Name, Email: c.Email, Phone: c.Phone, Affiliation: c.Affiliation})
-		}
-		add("maintenance", true)
-	}
+	names := f.FillAsset(a, registry.Provenance{Source: registry.ProvPubliccode})
 	return a, names
 }

@@ -245,6 +245,13 @@ func (s *Service) applyMetadata(a *Asset, md RepositoryMetadata) {
 		}
 	}
 	if f := md.Fields; f != nil {
+		// A field publiccode.yml gave before and no longer gives is cleared.
+		for field, p := range a.Provenance {
+			if p.Source == ProvPubliccode && !slices.Contains(md.FieldNames, field) && field != "name" {
+				clearField(a, field)
+				delete(a.Provenance, field)
+			}
+		}
 		for _, name := range md.FieldNames {
 			switch name {
 			case "name":
@@ -356,4 +363,30 @@ func (s *Service) ReleaseMirrorLease(ctx context.Context, id, holder string) err
 		return err
 	}
 	return s.store.Mirrors().ReleaseLease(ctx, id, holder)
+}
+
+// clearField empties an asset field named as in its JSON.
+func clearField(a *Asset, field string) {
+	switch field {
+	case "descriptions":
+		a.Descriptions = nil
+	case "publisherNit":
+		a.PublisherNIT = ""
+	case "landingUrl":
+		a.LandingURL = ""
+	case "license":
+		a.License = ""
+	case "categories":
+		a.Categories = nil
+	case "softwareType":
+		a.SoftwareType = ""
+	case "developmentStatus":
+		a.DevelopmentStatus = ""
+	case "maintenance":
+		a.Maintenance = Maintenance{}
+	case "platforms":
+		a.Platforms = nil
+	case "aliases":
+		a.Aliases = nil
+	}
 }
