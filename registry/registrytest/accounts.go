@@ -133,11 +133,11 @@ func testTokenCRUD(t *testing.T, s registry.Store) {
 	wantErr(t, ts.Create(ctx, &dup, nil), registry.ErrConflict, "Create with a taken hash")
 	noChange(t, s, seq)
 
-	list, err := ts.ListByUser(ctx, "u1")
+	list, err := ts.ListByUser(ctx, "u2")
 	ok(t, err, "ListByUser")
 	// Newest first.
 	if g := ids(list, func(t registry.Token) string { return t.ID }); !slices.Equal(g, []string{"tok3", "tok1"}) {
-		t.Fatalf("ListByUser(u1) = %v, want [tok3 tok1]", g)
+		t.Fatalf("ListByUser(u2) = %v, want [tok3 tok1]", g)
 	}
 	list, err = ts.ListByUser(ctx, "nobody")
 	ok(t, err, "ListByUser(nobody)")

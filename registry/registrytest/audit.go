@@ -62,9 +62,9 @@ func testAudit(t *testing.T, s registry.Store) {
 			keep: func(e registry.AuditEvent) bool { return e.TargetID == "t3" }},
 		{name: "entity", list: lister(registry.AuditFilter{EntityNIT: "890480184"}), less: newest,
 			keep: func(e registry.AuditEvent) bool { return e.EntityNIT == "890480184" }},
-		{name: "combined", list: lister(registry.AuditFilter{Actor: "u1", TargetKind: registry.KindAsset, TargetID: "t2"}), less: newest,
+		{name: "combined", list: lister(registry.AuditFilter{Actor: "u1", TargetKind: registry.KindAsset, TargetID: "t1"}), less: newest,
 			keep: func(e registry.AuditEvent) bool {
-				return e.Actor == "u1" && e.TargetKind == registry.KindAsset && e.TargetID == "t2"
+				return e.Actor == "u1" && e.TargetKind == registry.KindAsset && e.TargetID == "t1"
 			}},
 	})
 	l, err := s.Audit().List(ctx, registry.AuditFilter{TargetID: "t1", Page: registry.Page{First: 1}})

@@ -1,0 +1,409 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/acervo-co/acervo/registry"
+)
+
+// noDate is the sort key of a purchase without signature date: last when
+// newest first.
+const noDate = math.MinInt64
+
+type purchases struct {
+	s     *Store
+	tb    *table[registry.Purchase]
+	sorts map[string]sortSpec
+}
+
+// purchaseCols are the indexed columns of purchases, after id, rev, doc.
+func purchaseCols() []string { return []string{"nkey", "source", "dept", "buyer_nit", "supplier_doc", "year", "value", "score", "signed", "row_hash"} }
+
+func newPurchases(s *Store) *purchases {
+	tb := (&table[registry.Purchase]{
+		name: "purchases", kind: registry.KindPurchase,
+		cols: purchaseCols(),
+		vals: purchaseVals,
+		meta: func(p *registry.Purchase) (*string, *int64) { return &p.ID, &p.Rev },
+		unside: func(tx *wtx, id string) error {
+			_, err := tx.exec(`DELETE FROM purchase_unspsc WHERE purchase_id = ?`, id)
+			return err
+		},
+	}).init()
+	return &purchases{s: s, tb: tb, sorts: map[string]sortSpec{
+		registry.SortDate:  {col: "signed", desc: true, key: 'i'},
+		registry.SortValue: {col: "value", desc: true, key: 'i'},
+	}}
+}
+
+func nkey(source, contractID string) string { return source + "\x1f" + contractID }
+
+func purchaseVals(p *registry.Purchase) []any {
+	return []any{nkey(p.Source, p.ContractID), p.Source, p.DepartmentCode, p.BuyerNIT, p.Supplier.DocNumber,
+		p.Year, p.Value, p.SoftwareScore, ptkey(p.SignedAt, noDate), p.RowHash}
+}
+
+// stored is what a batch needs to know of a stored purchase.
+type stored struct {
+	id        string
+	hash      string
+	rev       int64
+	createdAt time.Time
+	isNew     bool // inserted by this batch
+	last      int  // index of the row that last wrote it in this batch
+}
+
+// UpsertBatch inserts or updates the rows by natural key in one
+// transaction: one multi-row INSERT for the new rows, one UPDATE per
+// changed row, one change per written row, one audit event.
+func (st *purchases) UpsertBatch(ctx context.Context, ps []registry.Purchase, ev *registry.AuditEvent) ([]registry.UpsertOutcome, error) {
+	out := make([]registry.UpsertOutcome, len(ps))
+	if len(ps) == 0 {
+		return out, nil
+	}
+	saved := make([]registry.Purchase, len(ps))
+	copy(saved, ps)
+	err := st.s.write(ctx, func(tx *wtx) error {
+		known, err := st.lookup(tx, ps)
+		if err != nil {
+			return err
+		}
+		changed := make([]string, 0, len(ps))
+		for i := range ps {
+			p := &ps[i]
+			k := nkey(p.Source, p.ContractID)
+			cur, ok := known[k]
+			switch {
+			case !ok:
+				if p.ID == "" {
+					p.ID = registry.NewID(time.Now())
+				}
+				p.Rev = 1
+				known[k] = &stored{id: p.ID, hash: p.RowHash, rev: 1, createdAt: p.CreatedAt, isNew: true, last: i}
+				out[i] = registry.OutcomeNew
+			case cur.hash == p.RowHash:
+				p.ID, p.CreatedAt, p.Rev = cur.id, cur.createdAt, cur.rev
+				out[i] = registry.OutcomeUnchanged
+				continue
+			default:
+				cur.rev++
+				cur.hash = p.RowHash
+				cur.last = i
+				p.ID, p.CreatedAt, p.Rev = cur.id, cur.createdAt, cur.rev
+				out[i] = registry.OutcomeUpdated
+			}
+			changed = append(changed, p.ID)
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		// Write each key once, with the last row that wrote it.
+		var inserts, updates []*registry.Purchase
+		for i := range ps {
+			if out[i] == registry.OutcomeUnchanged {
+				continue
+			}
+			cur := known[nkey(ps[i].Source, ps[i].ContractID)]
+			if cur.last != i {
+				continue
+			}
+			if cur.isNew {
+				inserts = append(inserts, &ps[i])
+			} else {
+				updates = append(updates, &ps[i])
+			}
+		}
+		if err := st.insertRows(tx, inserts); err != nil {
+			return err
+		}
+		for _, p := range updates {
+			if err := st.tb.write(tx, "UPDATE purchases SET rev = ?, doc = ?, "+setList(purchaseCols())+" WHERE id = ? AND 1 = ?", p, []any{p.ID, 1}); err != nil {
+				return err
+			}
+			if _, err := tx.exec(`DELETE FROM purchase_unspsc WHERE purchase_id = ?`, p.ID); err != nil {
+				return err
+			}
+			if err := st.s.insertMany(tx, "purchase_unspsc", []string{"code", "purchase_id"}, unspscRows(p), "OR IGNORE"); err != nil {
+				return err
+			}
+		}
+		rows := make([][]any, len(changed))
+		for i, id := range changed {
+			rows[i] = []any{registry.KindPurchase, id, 0}
+		}
+		if err := st.s.insertMany(tx, "changes", []string{"kind", "id", "deleted"}, rows, ""); err != nil {
+			return err
+		}
+		return tx.audit(ev, "import", "")
+	})
+	if err != nil {
+		copy(ps, saved)
+		return nil, err
+	}
+	return out, nil
+}
+
+func setList(cols []string) string {
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = c + " = ?"
+	}
+	return strings.Join(sets, ", ")
+}
+
+func unspscRows(p *registry.Purchase) [][]any {
+	rows := make([][]any, 0, len(p.UNSPSC))
+	for _, c := range p.UNSPSC {
+		rows = append(rows, []any{c, p.ID})
+	}
+	return rows
+}
+
+// lookup reads the stored rows of the batch's natural keys.
+func (st *purchases) lookup(tx *wtx, ps []registry.Purchase) (map[string]*stored, error) {
+	keys := make([]string, 0, len(ps))
+	seen := make(map[string]bool, len(ps))
+	for i := range ps {
+		k := nkey(ps[i].Source, ps[i].ContractID)
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	known := make(map[string]*stored, len(ps))
+	for chunk := range slices.Chunk(keys, 500) {
+		q := purchaseLookupSQL(len(chunk))
+		rows, err := st.s.wstmt(tx, q).QueryContext(tx.ctx, anys(chunk)...)
+		if err != nil {
+			return nil, dbErr(err)
+		}
+		for rows.Next() {
+			var k, created string
+			c := &stored{}
+			if err := rows.Scan(&k, &c.id, &c.hash, &c.rev, &created); err != nil {
+				rows.Close()
+				return nil, dbErr(err)
+			}
+			c.createdAt, _ = time.Parse(time.RFC3339Nano, created)
+			known[k] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, dbErr(err)
+		}
+	}
+	return known, nil
+}
+
+func purchaseLookupSQL(n int) string {
+	return `SELECT nkey, id, row_hash, rev, json_extract(doc, '$.createdAt') FROM purchases WHERE nkey IN (` + placeholders(n) + `)`
+}
+
+// hotWrites are the write statements prepared at Open.
+func hotWrites() []string {
+	return []string{
+		purchaseLookupSQL(500),
+		insertSQL("purchases", append([]string{"id", "rev", "doc"}, purchaseCols()...), bulkRows, ""),
+		insertSQL("purchase_unspsc", []string{"code", "purchase_id"}, bulkRows, "OR IGNORE"),
+		insertSQL("changes", []string{"kind", "id", "deleted"}, bulkRows, ""),
+	}
+}
+
+// insertRows writes new purchases with multi-row INSERTs.
+func (st *purchases) insertRows(tx *wtx, ps []*registry.Purchase) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	cols := append([]string{"id", "rev", "doc"}, purchaseCols()...)
+	rows := make([][]any, 0, len(ps))
+	var codes [][]any
+	for _, p := range ps {
+		doc, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, append([]any{p.ID, p.Rev, doc}, purchaseVals(p)...))
+		codes = append(codes, unspscRows(p)...)
+	}
+	if err := st.s.insertMany(tx, "purchases", cols, rows, ""); err != nil {
+		return err
+	}
+	return st.s.insertMany(tx, "purchase_unspsc", []string{"code", "purchase_id"}, codes, "OR IGNORE")
+}
+
+func (st *purchases) Get(ctx context.Context, id string) (registry.Purchase, error) {
+	return st.one(ctx, `SELECT doc FROM purchases WHERE id = ?`, id)
+}
+
+func (st *purchases) GetByKey(ctx context.Context, source, contractID string) (registry.Purchase, error) {
+	return st.one(ctx, `SELECT doc FROM purchases WHERE nkey = ?`, nkey(source, contractID))
+}
+
+// one reads one purchase through a prepared statement.
+func (st *purchases) one(ctx context.Context, query string, arg any) (registry.Purchase, error) {
+	stmt, err := st.s.stmt(ctx, st.s.r, query)
+	if err != nil {
+		return registry.Purchase{}, err
+	}
+	var doc []byte
+	if err := stmt.QueryRowContext(ctx, arg).Scan(&doc); err != nil {
+		return registry.Purchase{}, dbErr(err)
+	}
+	return decode[registry.Purchase](doc)
+}
+
+func (st *purchases) GetMany(ctx context.Context, ids []string) ([]registry.Purchase, error) {
+	return st.tb.many(ctx, st.s.r, "id", ids)
+}
+
+func (st *purchases) Delete(ctx context.Context, id string, rev int64, ev *registry.AuditEvent) error {
+	return st.s.write(ctx, func(tx *wtx) error { return st.tb.del(tx, id, rev, ev) })
+}
+
+// filter turns a purchase filter into conditions.
+func purchaseWhere(f registry.PurchaseFilter) where {
+	var w where
+	w.in("id", f.IDs)
+	if f.Source != "" {
+		// The natural key starts with the source: its unique index serves.
+		w.add("nkey >= ? AND nkey < ?", f.Source+"\x1f", f.Source+"\x20")
+	}
+	w.eq("buyer_nit", f.BuyerNIT)
+	w.eq("supplier_doc", f.SupplierDoc)
+	if c := f.UNSPSC; c != "" {
+		if len(c) >= 8 {
+			w.add("id IN (SELECT purchase_id FROM purchase_unspsc WHERE code = ?)", c)
+		} else {
+			// Digits sort before ':', so [c, c+":") holds every code starting with c.
+			w.add("id IN (SELECT purchase_id FROM purchase_unspsc WHERE code >= ? AND code < ?)", c, c+":")
+		}
+	}
+	if f.Year != 0 {
+		w.add("year = ?", f.Year)
+	}
+	if f.MinValue != nil {
+		w.add("value >= ?", *f.MinValue)
+	}
+	if f.MaxValue != nil {
+		w.add("value <= ?", *f.MaxValue)
+	}
+	if f.MinSoftwareScore != nil {
+		w.add("score >= ?", *f.MinSoftwareScore)
+	}
+	return w
+}
+
+func (st *purchases) List(ctx context.Context, f registry.PurchaseFilter) (registry.List[registry.Purchase], error) {
+	return list[registry.Purchase](ctx, st.s.r, listing{table: "purchases", where: purchaseWhere(f), sorts: st.sorts, def: registry.SortDate, sort: f.Sort, page: f.Page})
+}
+
+// Aggregate groups in SQL and orders the groups in Go.
+func (st *purchases) Aggregate(ctx context.Context, f registry.PurchaseFilter, groupBy ...string) ([]registry.PurchaseGroup, error) {
+	cols := map[string]string{
+		registry.GroupYear: "year", registry.GroupBuyer: "buyer_nit", registry.GroupSupplier: "supplier_doc",
+		registry.GroupSource: "source", registry.GroupDepartment: "dept",
+	}
+	exprs := make([]string, 0, len(groupBy))
+	for _, g := range groupBy {
+		c, ok := cols[g]
+		if !ok {
+			return nil, registry.Invalid("groupBy", "unknown group field %q", g)
+		}
+		exprs = append(exprs, c)
+	}
+	w := purchaseWhere(f)
+	q := "SELECT " + strings.Join(append(slices.Clone(exprs), "count(*)", "coalesce(sum(value), 0)"), ", ") + " FROM purchases" + w.sql()
+	if len(exprs) > 0 {
+		q += " GROUP BY " + strings.Join(exprs, ", ")
+	}
+	rows, err := st.s.r.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	out := []registry.PurchaseGroup{}
+	for rows.Next() {
+		vals := make([]any, len(exprs)+2)
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, dbErr(err)
+		}
+		g := registry.PurchaseGroup{Key: map[string]string{}}
+		for i, name := range groupBy {
+			g.Key[name] = keyString(vals[i])
+		}
+		g.Count, _ = vals[len(exprs)].(int64)
+		g.Total, _ = vals[len(exprs)+1].(int64)
+		if g.Count == 0 {
+			continue // no group by and nothing matched
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(err)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Total != out[j].Total {
+			return out[i].Total > out[j].Total
+		}
+		for _, g := range groupBy {
+			if out[i].Key[g] != out[j].Key[g] {
+				return out[i].Key[g] < out[j].Key[g]
+			}
+		}
+		return false
+	})
+	return out, nil
+}
+
+func keyString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// Scan reads the matching purchases by id, in batches.
+func (st *purchases) Scan(ctx context.Context, f registry.PurchaseFilter, fn func([]registry.Purchase) error) error {
+	const batch = 500
+	w := purchaseWhere(f)
+	after := ""
+	for {
+		q := w
+		q.conds = append(slices.Clone(w.conds), "id > ?")
+		q.args = append(slices.Clone(w.args), after)
+		ps, err := all[registry.Purchase](ctx, st.s.r, "SELECT doc FROM purchases"+q.sql()+fmt.Sprintf(" ORDER BY id LIMIT %d", batch), q.args...)
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			return nil
+		}
+		if err := fn(ps); err != nil {
+			return err
+		}
+		if len(ps) < batch {
+			return nil
+		}
+		after = ps[len(ps)-1].ID
+	}
+}
+

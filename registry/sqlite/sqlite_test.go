@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/acervo-co/acervo/registry"
+	"github.com/acervo-co/acervo/registry/registrytest"
+)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	registrytest.Run(t, func(t *testing.T) registry.Store { return openTest(t) })
+}
+
+func TestDataDirLocked(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(t.Context(), dir)
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+	if want := "data directory " + dir + " is in use by another acervo process"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("second Open: %q does not say %q", err, want)
+	}
+	// The first store keeps working.
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Once closed, the directory opens again, with its data.
+	s2, err := Open(t.Context(), dir)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	s2.Close()
+}
+
+func TestMigrationsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &registry.Entity{NIT: "899999053", Name: "MinTIC"}
+	if err := s.Entities().Create(t.Context(), e, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Reopening applies nothing twice and keeps the data.
+	s, err = Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var n, v int
+	if err := s.r.QueryRow(`SELECT count(*), max(version) FROM schema_migrations`).Scan(&n, &v); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("migrations/*.sql")
+	if n != len(files) || n == 0 {
+		t.Fatalf("%d migrations recorded, %d embedded", n, len(files))
+	}
+	if _, err := s.Entities().GetByNIT(t.Context(), "899999053"); err != nil {
+		t.Fatalf("data lost on reopen: %v", err)
+	}
+	var mode, sync string
+	s.r.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
+	s.r.QueryRow(`PRAGMA synchronous`).Scan(&sync)
+	if mode != "wal" || sync != "1" {
+		t.Fatalf("journal_mode %s synchronous %s, want wal and 1 (NORMAL)", mode, sync)
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(context.Background(), dir)
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("Open of a newer schema: %v", err)
+	}
+}
+
+func TestUnwritableDir(t *testing.T) {
+	if os.Getuid() == 0 {
+		// root writes anywhere: use a path under a regular file instead.
+		f := filepath.Join(t.TempDir(), "file")
+		os.WriteFile(f, nil, 0o600)
+		if _, err := Open(t.Context(), filepath.Join(f, "data")); err == nil {
+			t.Fatal("Open under a regular file succeeded")
+		}
+		return
+	}
+	dir := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(dir, 0o500)
+	if _, err := Open(t.Context(), filepath.Join(dir, "data")); err == nil {
+		t.Fatal("Open in a read-only directory succeeded")
+	}
+}
