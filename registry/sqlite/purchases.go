@@ -25,7 +25,9 @@ type purchases struct {
 }
 
 // purchaseCols are the indexed columns of purchases, after id, rev, doc.
-func purchaseCols() []string { return []string{"nkey", "source", "dept", "buyer_nit", "supplier_doc", "year", "value", "score", "signed", "row_hash"} }
+func purchaseCols() []string {
+	return []string{"nkey", "source", "dept", "buyer_nit", "supplier_doc", "year", "value", "score", "signed", "row_hash"}
+}
 
 func newPurchases(s *Store) *purchases {
 	tb := (&table[registry.Purchase]{
@@ -406,4 +408,3 @@ func (st *purchases) Scan(ctx context.Context, f registry.PurchaseFilter, fn fun
 		after = ps[len(ps)-1].ID
 	}
 }
-

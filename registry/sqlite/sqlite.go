@@ -79,21 +79,21 @@ type Store struct {
 	sessions   *sessions
 }
 
-func (s *Store) Assets() registry.AssetStore         { return s.assets }
-func (s *Store) Releases() registry.ReleaseStore     { return s.releases }
-func (s *Store) Entities() registry.EntityStore      { return s.entities }
-func (s *Store) Adoptions() registry.AdoptionStore   { return s.adoptions }
-func (s *Store) Purchases() registry.PurchaseStore   { return s.purchases }
-func (s *Store) Links() registry.LinkStore           { return s.links }
-func (s *Store) Advisories() registry.AdvisoryStore  { return s.advisories }
-func (s *Store) Mirrors() registry.MirrorStore       { return s.mirrors }
-func (s *Store) Users() registry.UserStore           { return s.users }
-func (s *Store) Tokens() registry.TokenStore         { return s.tokens }
-func (s *Store) Audit() registry.AuditStore          { return s.audit }
-func (s *Store) Imports() registry.ImportStore       { return s.imports }
-func (s *Store) Notices() registry.NoticeStore       { return s.notices }
-func (s *Store) Webhooks() registry.WebhookStore     { return s.webhooks }
-func (s *Store) Sessions() registry.SessionStore     { return s.sessions }
+func (s *Store) Assets() registry.AssetStore        { return s.assets }
+func (s *Store) Releases() registry.ReleaseStore    { return s.releases }
+func (s *Store) Entities() registry.EntityStore     { return s.entities }
+func (s *Store) Adoptions() registry.AdoptionStore  { return s.adoptions }
+func (s *Store) Purchases() registry.PurchaseStore  { return s.purchases }
+func (s *Store) Links() registry.LinkStore          { return s.links }
+func (s *Store) Advisories() registry.AdvisoryStore { return s.advisories }
+func (s *Store) Mirrors() registry.MirrorStore      { return s.mirrors }
+func (s *Store) Users() registry.UserStore          { return s.users }
+func (s *Store) Tokens() registry.TokenStore        { return s.tokens }
+func (s *Store) Audit() registry.AuditStore         { return s.audit }
+func (s *Store) Imports() registry.ImportStore      { return s.imports }
+func (s *Store) Notices() registry.NoticeStore      { return s.notices }
+func (s *Store) Webhooks() registry.WebhookStore    { return s.webhooks }
+func (s *Store) Sessions() registry.SessionStore    { return s.sessions }
 
 var _ registry.Store = (*Store)(nil)
 

@@ -16,13 +16,13 @@ import (
 // table maps one record type onto one table: id, rev, doc (the JSON record)
 // and the indexed columns cols, whose values vals extracts.
 type table[T any] struct {
-	name string
+	name  string
 	kind  string // change kind; "" records no change
 	akind string // audit target kind when kind is ""
-	cols []string
-	vals func(*T) []any
-	meta func(*T) (id *string, rev *int64)
-	born func(*T) time.Time // the time a new id is made from
+	cols  []string
+	vals  func(*T) []any
+	meta  func(*T) (id *string, rev *int64)
+	born  func(*T) time.Time // the time a new id is made from
 	// side rewrites the side tables of x (after insert and update); unside
 	// drops them (before update and on delete).
 	side   func(tx *wtx, x *T) error
