@@ -14,6 +14,21 @@ type Gazetteer struct {
 	mpioByDept map[string]map[string]string // "05" → folded name → "05001"
 	mpioByKey  map[string][]string          // folded name → codes in every department
 	mpioName   map[string]string            // "05001" → MEDELLÍN
+	compact    map[string]map[string]string // "05" → compactKey → "05001"
+}
+
+// compactKey drops spaces and the particles de, del, la, el, los, las:
+// "SAN ANDReS SOTAVENTO" and "SAN ANDRÉS DE SOTAVENTO" meet.
+func compactKey(k string) string {
+	var b strings.Builder
+	for _, w := range strings.Fields(k) {
+		switch w {
+		case "de", "del", "la", "el", "los", "las", "y":
+			continue
+		}
+		b.WriteString(w)
+	}
+	return b.String()
 }
 
 // deptAliases are the department spellings DANE's table does not carry.
@@ -27,23 +42,25 @@ var deptAliases = map[string]string{
 
 // mpioAliases are short or historical municipality names, by department.
 var mpioAliases = map[string]map[string]string{
-	"05": {"santafe de antioquia": "05042", "santa fe de antioquia": "05042", "carmen de viboral": "05148", "el carmen de viboral": "05148",
+	"05": {"san vicente": "05674", "santafe de antioquia": "05042", "santa fe de antioquia": "05042", "carmen de viboral": "05148", "el carmen de viboral": "05148",
 		"san pedro": "05664", "yondo": "05893", "donmatias": "05237", "don matias": "05237", "puerto nare": "05585"},
 	"11": {"bogota": "11001", "bogota d c": "11001", "bogota dc": "11001", "distrito capital de bogota": "11001",
 		"santafe de bogota": "11001", "bogota distrito capital": "11001"},
 	"13": {"cartagena": "13001", "cartagena de indias": "13001", "cartagena de indias d t y c": "13001", "el carmen de bolivar": "13244", "carmen de bolivar": "13244", "mompos": "13468", "santa cruz de mompox": "13468", "mompox": "13468"},
 	"15": {"villa de leyva": "15407", "villa de leiva": "15407"},
 	"17": {},
+	"19": {"piendamo": "19548", "sotara": "19760", "paez belalcazar": "19517", "belalcazar": "19517"},
 	"20": {"valledupar": "20001"},
 	"23": {"purisima": "23586", "purisima de la concepcion": "23586", "lorica": "23417", "santa cruz de lorica": "23417"},
 	"25": {"ubate": "25843", "villa de san diego de ubate": "25843", "villa de ubate": "25843"},
-	"27": {"quibdo": "27001", "el canton de san pablo": "27135", "canton de san pablo": "27135", "istmina": "27361"},
 	"44": {"riohacha": "44001"},
-	"47": {"santa marta": "47001", "santa marta d t c h": "47001", "cienaga": "47189"},
+	"47": {"santa marta": "47001", "santa marta d t c h": "47001", "cienaga": "47189", "chibolo": "47170", "el dificil": "47058"},
 	"50": {},
-	"52": {"pasto": "52001", "san juan de pasto": "52001", "tumaco": "52835", "san andres de tumaco": "52835"},
-	"54": {"cucuta": "54001", "san jose de cucuta": "54001"},
+	"52": {"san jose": "52621", "pasto": "52001", "san juan de pasto": "52001", "tumaco": "52835", "san andres de tumaco": "52835"},
+	"54": {"cucuta": "54001", "san jose de cucuta": "54001", "la playa de belen": "54398", "salazar de las palmas": "54660"},
 	"68": {},
+	"86": {"san miguel de mocoa": "86001"},
+	"27": {"quibdo": "27001", "el canton de san pablo": "27135", "canton de san pablo": "27135", "istmina": "27361", "andagoya": "27450"},
 	"70": {"tolu": "70820", "santiago de tolu": "70820", "since": "70742", "san luis de since": "70742", "tolu viejo": "70823", "toluviejo": "70823"},
 	"73": {"mariquita": "73443", "san sebastian de mariquita": "73443"},
 	"76": {"buga": "76111", "guadalajara de buga": "76111", "cali": "76001", "santiago de cali": "76001", "calima": "76126", "calima el darien": "76126"},
@@ -61,6 +78,7 @@ func loadGazetteer() (*Gazetteer, error) {
 		mpioByDept: map[string]map[string]string{},
 		mpioByKey:  map[string][]string{},
 		mpioName:   map[string]string{},
+		compact:    map[string]map[string]string{},
 	}
 	for _, r := range rows {
 		dc, mc := r["cod_dpto"], r["cod_mpio"]
@@ -80,6 +98,12 @@ func loadGazetteer() (*Gazetteer, error) {
 	for k, v := range deptAliases {
 		g.deptByKey[k] = v
 	}
+	for dc, m := range g.mpioByDept {
+		g.compact[dc] = map[string]string{}
+		for k, v := range m {
+			g.compact[dc][compactKey(k)] = v
+		}
+	}
 	for dc, m := range mpioAliases {
 		if g.mpioByDept[dc] == nil {
 			g.mpioByDept[dc] = map[string]string{}
@@ -89,6 +113,10 @@ func loadGazetteer() (*Gazetteer, error) {
 				g.mpioByDept[dc][k] = v
 				g.mpioByKey[k] = append(g.mpioByKey[k], v)
 			}
+			if g.compact[dc] == nil {
+				g.compact[dc] = map[string]string{}
+			}
+			g.compact[dc][compactKey(k)] = v
 		}
 	}
 	return g, nil
@@ -98,6 +126,9 @@ func loadGazetteer() (*Gazetteer, error) {
 // the name without a parenthesised part ("SAN JOSÉ DE TOLUVIEJO (TOLUVIEJO)").
 func mpioKeys(name string) []string {
 	keys := []string{nameKey(name)}
+	if i := strings.Index(name, " - "); i > 0 {
+		keys = append(keys, nameKey(name[:i]))
+	}
 	if i := strings.IndexByte(name, '('); i > 0 {
 		keys = append(keys, nameKey(name[:i]))
 		if j := strings.IndexByte(name[i:], ')'); j > 0 {
@@ -139,6 +170,16 @@ func (g *Gazetteer) Municipality(dept, name string) string {
 		return ""
 	}
 	variants := []string{k}
+	for _, part := range strings.Split(name, "/") {
+		variants = append(variants, mpioKeys(part)...)
+	}
+	for _, v := range variants {
+		for _, p := range []string{"el ", "la ", "los ", "las "} {
+			if strings.HasPrefix(v, p) {
+				variants = append(variants, strings.TrimPrefix(v, p))
+			}
+		}
+	}
 	for _, p := range []string{"municipio de ", "distrito de ", "ciudad de "} {
 		if strings.HasPrefix(k, p) {
 			variants = append(variants, strings.TrimPrefix(k, p))
@@ -152,6 +193,9 @@ func (g *Gazetteer) Municipality(dept, name string) string {
 	for _, v := range variants {
 		if dept != "" {
 			if c, ok := g.mpioByDept[dept][v]; ok {
+				return c
+			}
+			if c, ok := g.compact[dept][compactKey(v)]; ok {
 				return c
 			}
 			continue

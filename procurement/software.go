@@ -21,13 +21,16 @@ const (
 // "sistema de riego", …), and known product names. It is safe for
 // concurrent use once built.
 type Detector struct {
-	strong    []term // +0.5 first, +0.15 each further one
-	medium    []term // +0.3
-	weak      []term // +0.1 each, at most two
-	negatives []string
-	hardware  []term
-	products  []product
-	context   []string // words that make an ambiguous product name count
+	sure      []term       // unmistakably software: +0.6
+	strong    []term       // software words: +0.35, +0.1 for each further one (twice)
+	medium    []term       // IT words: +0.05 each, at most two
+	objects   []objectRule // action + software object: +0.35, +0.1 for a second one
+	staff     []term       // the contract uses a system or registers data in it: −0.3
+	teaching  []term       // the contract teaches (software, among others): at most 0.25
+	negatives []string     // phrases that only look like software
+	hardware  []term       // hardware and connectivity: −0.3 unless software is named
+	products  []product    // known product names: +0.3
+	context   []string     // words that make an ambiguous product name count
 }
 
 type term struct {
@@ -60,33 +63,45 @@ func mkTerms(words ...string) []term {
 // product names (asset aliases such as "ORFEO", "SIIF Nación") may be added.
 func NewDetector(extraProducts ...string) *Detector {
 	d := &Detector{
+		sure: mkTerms(
+			"saas", "software como servicio", "software as a service", "licencias de software", "licencia de software",
+			"licenciamiento de software", "licenciamiento del software", "facturacion electronica", "antivirus",
+			"microsoft 365", "office 365", "google workspace", "desarrollo de software", "desarrollador de software",
+			"fabrica de software", "fabricas de software", "e learning", "learning management system",
+		),
 		strong: mkTerms(
-			"software*", "licencias de uso", "licencia de uso", "licenciamiento*", "licencias de software",
-			"licencia de software", "sistema de informacion", "sistemas de informacion", "aplicativo*",
-			"desarrollo de aplicacion*", "desarrollo de plataforma*", "desarrollo de portal*", "desarrollo de sistema*",
-			"desarrollo web", "desarrollo e implementacion", "soporte tecnico y funcional", "soporte funcional",
-			"mantenimiento evolutivo", "erp", "crm", "saas", "suscripcion*", "microsoft 365", "office 365",
-			"google workspace", "antivirus", "base de datos", "bases de datos", "gestion documental electronic*",
-			"sistema de gestion documental", "portal web", "sitio web", "pagina web", "paginas web", "interoperabilidad",
-			"computacion en la nube", "servicios de nube", "servicio de nube", "nube publica", "nube privada", "cloud",
-			"hosting", "centro de datos", "datacenter", "firewall", "ciberseguridad", "seguridad informatica",
-			"seguridad digital", "seguridad de la informacion", "aplicacion movil", "aplicaciones moviles", "app movil",
-			"herramienta tecnologica", "herramientas tecnologicas", "plataforma tecnologica", "plataforma virtual",
-			"plataformas tecnologicas", "plataforma web", "plataforma digital", "transformacion digital",
-			"inteligencia artificial", "inteligencia de negocios", "business intelligence", "analitica de datos",
-			"desarrollador*", "ingeniero de software", "ingeniero de sistemas", "ingenieria de sistemas",
-			"programador*", "arquitectura de software", "arquitectura empresarial", "servidores", "servidor",
-			"infraestructura tecnologica", "infraestructura de ti", "tecnologias de la informacion", "mesa de ayuda",
-			"mesa de servicio", "gobierno digital", "ventanilla unica virtual", "tramites en linea", "moodle",
-			"sistematizacion", "digitalizacion", "chatbot", "ciencia de datos", "soporte tecnologico",
+			"software*", "sofware*", "licenciamiento*", "licencias de uso", "licencia de uso", "aplicativo*",
+			"aplicacion web", "aplicaciones web", "aplicacion movil", "aplicaciones moviles", "app movil",
+			"desarrollador*", "programador*", "suscripcion*", "pagina web", "paginas web", "portal web", "sitio web",
+			"hosting", "ingeniero de sistemas", "ingenieros de sistemas", "inteligencia artificial", "lms",
+			"computacion en la nube", "servicios de nube", "servicio de nube", "servicios en la nube", "nube publica",
+			"nube privada", "cloud", "interoperabilidad", "chatbot", "firewall", "moodle", "erp", "crm",
+			"programacion de sistemas", "analisis y programacion", "mantenimiento evolutivo", "pruebas funcionales",
+			"arquitecto de software", "arquitecto de sistemas", "prototipo funcional",
 		),
 		medium: mkTerms(
-			"plataforma*", "modulo*", "sistema de gestion", "gestion documental", "nube", "digital", "virtual",
-			"tecnologico*", "tecnologia*", "informatic*", "sistemas", "tic", "tics", "ti", "datos", "web", "en linea",
-			"redes", "correo electronico", "virtualizacion", "licencia*",
+			"sistema de informacion", "sistemas de informacion", "base de datos", "bases de datos", "plataforma*",
+			"modulo*", "nube", "digital", "virtual", "tecnologico*", "tecnologica*", "tecnologia*", "informatic*",
+			"sistemas", "tic", "tics", "ti", "datacenter", "centro de datos", "ciberseguridad", "seguridad informatica",
+			"seguridad digital", "transformacion digital", "gobierno digital", "mesa de ayuda", "mesa de servicio*",
+			"infraestructura tecnologica", "herramienta tecnologica", "herramientas tecnologicas", "web",
 		),
-		weak: mkTerms("soporte", "actualizacion", "implementacion", "integracion", "automatizacion", "mantenimiento",
-			"configuracion", "parametrizacion", "migracion"),
+		objects: []objectRule{
+			{words: mkTerms("software*", "sofware*", "aplicativo*", "aplicacion*", "plataforma*", "modulo*", "portal*",
+				"pagina web", "paginas web", "sitio web", "herramientas tecnologicas", "herramienta tecnologica",
+				"sistema de gestion documental", "gestor documental", "licencia*", "sistema sap", "sistema del backup",
+				"sistema de backup", "funcionalidades", "sistema integral", "sistema de gestion"),
+				actions: append(engineering, "administr")},
+			{words: mkTerms("sistema de informacion", "sistemas de informacion"), actions: engineering},
+			{words: mkTerms("base de datos", "bases de datos"),
+				actions: []string{"administr", "optimiz", "diseno", "desarroll", "licenci", "manten", "interoperab"}},
+		},
+		staff: mkTerms("registro en", "registro del", "registro de informacion", "cargue de", "cargue y", "diligenciamiento*",
+			"digitacion", "archivo de las historias", "manejo del aplicativo", "manejo de bases", "manejo de base",
+			"uso de las", "uso de los", "el uso de", "apoyar el uso", "abogado", "juridic*", "encuestas", "prensa",
+			"emprendedores", "auditoria de recertificacion"),
+		teaching: mkTerms("instructor*", "formacion titulada", "formacion profesional", "aprendices", "curso",
+			"maestria", "especializacion en", "docentes", "ensenanza", "red de conocimiento"),
 		negatives: []string{
 			"licencia de conduccion", "licencias de conduccion", "licencia ambiental", "licencias ambientales",
 			"licencia de construccion", "licencias de construccion", "licencia urbanistica", "licencias urbanisticas",
@@ -100,42 +115,44 @@ func NewDetector(extraProducts ...string) *Detector {
 			"sistema de transporte", "sistema nacional de", "sistema de salud", "aplicacion de vacunas",
 			"aplicacion de pintura", "aplicacion de herbicida", "aplicacion de encuestas", "aplicacion de la norma",
 			"aplicacion de instrumentos", "plataforma elevadora", "plataforma de vehiculo", "plataformas elevadoras",
-			"modulo de aula", "modulo educativo impreso", "modulos impresos", "base de datos de beneficiarios",
-			"digital de imagenes diagnosticas", "radiologia digital", "mamografia digital", "camara digital",
-			"camaras digitales", "impresion digital", "senalizacion digital", "tv digital", "television digital",
-			"radio digital", "medios digitales", "piezas digitales", "contenidos digitales", "redes sociales",
-			"marketing digital", "comunicacion digital", "comunicaciones digitales", "estrategia digital",
-			"pauta digital", "publicidad digital", "formato digital", "medio digital", "firma digital",
-			"archivo digital", "biblioteca virtual", "aula virtual", "aulas virtuales", "formacion virtual",
-			"modalidad virtual", "de manera virtual", "forma virtual", "evento virtual", "eventos virtuales",
-			"mantenimiento preventivo y correctivo de vehiculo", "redes electricas", "redes de acueducto",
-			"redes de alcantarillado", "redes hidraulicas", "redes de gas", "redes de apoyo", "redes de servicios",
-			"datos personales", "tecnologia en", "tecnologo", "tecnologa", "tecnologos",
+			"modulo de aula", "modulo educativo impreso", "modulos impresos", "valle del software",
+			"radiologia digital", "mamografia digital", "camara digital", "camaras digitales", "impresion digital",
+			"senalizacion digital", "tv digital", "television digital", "radio digital", "redes sociales",
+			"marketing digital", "comunicacion digital", "estrategia digital", "pauta digital", "publicidad digital",
+			"certificados digitales", "certificado digital", "firma digital", "biblioteca virtual", "aula virtual",
+			"aulas virtuales", "formacion virtual", "modalidad virtual", "de manera virtual", "forma virtual",
+			"datos personales", "tecnologo en", "tecnologa en", "sistemas de potencia", "sistema de control de acceso",
+			"sistema de videovigilancia", "sistema de seguridad",
 		},
-		hardware: mkTerms("computador*", "equipos de computo", "equipo de computo", "impresora*", "toner*", "cableado*",
-			"cctv", "camaras", "internet dedicado", "fibra optica", "portatil*", "tablet*", "videobeam", "televisor*",
-			"ups", "radios", "telefonia", "canal de internet", "conectividad", "perifericos"),
+		hardware: mkTerms("computador*", "equipos de computo", "equipo de computo", "equipos de computacion", "impresora*",
+			"impresion", "toner*", "cableado*", "cctv", "camaras", "internet dedicado", "fibra optica", "portatil*",
+			"tablet*", "videobeam", "televisor*", "ups", "radios", "telefonia", "canal de internet", "conectividad",
+			"perifericos", "servidores fisicos", "switch", "scanner", "escaner", "pantallas", "equipos tecnologicos",
+			"internet banda ancha", "repuestos", "discos", "mobiliario", "gimbal", "equipos de red", "redes de computadores",
+			"telecomunicaciones", "hardware", "nas", "dispositivos"),
 		context: []string{" software", " licencia", " sistema", " plataforma", " aplicativo", " soporte", " modulo",
-			" herramienta", " programa", " actualizacion", " implementacion", " version"},
+			" herramienta", " programa", " actualizacion", " implementacion", " version", " servidor", " nube"},
 	}
 	for _, p := range []string{
 		"siif nacion", "siif", "sofia plus", "sivigila", "paiweb", "sispro", "sia observa", "pasivocol", "sinigan",
-		"orfeo", "linux", "ubuntu", "microsoft", "windows", "office", "google workspace", "adobe", "creative cloud",
-		"arcgis", "esri", "autocad", "autodesk", "predios milenium", "precont", "dinamica gerencial", "sysman",
-		"isolucion", "ariesnet", "daruma", "labsag", "sicau", "sipse", "sap", "oracle", "salesforce", "power bi",
-		"tableau", "qgis", "spss", "stata", "matlab", "vmware", "veeam", "fortinet", "fortigate", "kaspersky",
-		"eset", "sophos", "zoom", "teams", "sharepoint", "jira", "docuware", "laserfiche", "solidworks", "revit",
-		"argis", "erdms", "controldoc", "gestion transparente", "saimyr", "sinfad", "hacienda en linea",
+		"orfeo", "linux", "ubuntu", "google workspace", "adobe", "creative cloud", "arcgis", "esri", "autocad",
+		"autodesk", "milenium", "precont", "dinamica gerencial", "sysman", "isolucion", "ariesnet", "daruma", "labsag",
+		"sicau", "sipse", "sap", "oracle", "salesforce", "power bi", "tableau", "qgis", "spss", "stata", "matlab",
+		"vmware", "veeam", "fortinet", "fortigate", "kaspersky", "eset", "sophos", "sharepoint", "jira", "docuware",
+		"laserfiche", "solidworks", "revit", "erdms", "controldoc", "saimyr", "syscafe", "sihos", "almera", "janiumnet",
+		"dspace", "pacs", "solin", "flash", "qx transito", "visual studio", "php", "laravel", "java", "python",
+		"superargo", "sislab",
 	} {
 		d.products = append(d.products, product{term: mkTerms(p)[0]})
 	}
-	for _, p := range []string{"sas", "royal", "sios", "simo", "pacco", "sigep", "secop", "office", "teams", "zoom", "windows", "microsoft"} {
+	for _, p := range []string{"sas", "royal", "sios", "simo", "pacco", "office", "teams", "zoom", "windows", "microsoft", "flash", "pacs", "java", "python"} {
+		found := false
 		for i := range d.products {
 			if d.products[i].label == p {
-				d.products[i].ambiguous = true
+				d.products[i].ambiguous, found = true, true
 			}
 		}
-		if !d.hasProduct(p) {
+		if !found {
 			d.products = append(d.products, product{term: mkTerms(p)[0], ambiguous: true})
 		}
 	}
@@ -145,6 +162,27 @@ func NewDetector(extraProducts ...string) *Detector {
 		}
 	}
 	return d
+}
+
+// engineering are the prefixes of the words that say work is done on
+// software: development, maintenance, support, licensing…
+var engineering = []string{"desarroll", "manten", "soporte", "actualiz", "implement", "parametriz", "licenci", "renov",
+	"adquisic", "adquirir", "arrend", "suscrip", "despliegue", "prueba", "configur", "migra", "programa", "instala",
+	"optimiz", "diseno", "transformacion", "evolutiv", "creacion", "personaliz", "integracion", "acceso", "ajuste",
+	"uso no exclusivo"}
+
+// dataWork are words that, between an action and a system, say the work is
+// on what the system holds ("actualización de los datos en el sistema").
+var dataWork = map[string]bool{"datos": true, "informacion": true, "documentacion": true, "registros": true,
+	"seguimiento": true, "tramites": true, "procesos": true, "contenidos": true, "reportes": true, "pagos": true,
+	"solicitudes": true}
+
+// objectRule is a software object ("sistema de información") that counts
+// when one of the actions ("soporte", "desarrollo") stands at most four
+// words before it.
+type objectRule struct {
+	words   []term
+	actions []string // word prefixes
 }
 
 func (d *Detector) hasProduct(label string) bool {
@@ -197,11 +235,13 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 			reasons = append(reasons, "unspsc-b:"+c)
 		}
 	}
-	switch bestTier {
-	case "A":
-		score += 0.6
-	case "B":
-		score += 0.2
+	switch {
+	case bestTier == "A" && strings.HasPrefix(strings.TrimPrefix(reasons[0], "unspsc-a:"), "4323"):
+		score += 0.55
+	case bestTier == "A":
+		score += 0.35
+	case bestTier == "B":
+		score += 0.1
 	}
 	// TVEC framework agreement.
 	if p.FrameworkAgreement != "" {
@@ -211,7 +251,7 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 			score += 0.6
 			reasons = append(reasons, "tvec:"+p.FrameworkAgreement)
 		case containsAny(k, " conectividad", " datacenter", " centro de datos", " tecnolog", " computo", " impresion"):
-			score += 0.2
+			score += 0.1
 			reasons = append(reasons, "tvec-it:"+p.FrameworkAgreement)
 		}
 	}
@@ -223,33 +263,56 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 			text = strings.ReplaceAll(text, " "+n+" ", " _ ")
 		}
 	}
+	sure := false
+	for _, t := range d.sure {
+		if t.match(text) {
+			if !sure {
+				score += 0.6
+			}
+			sure = true
+			reasons = append(reasons, "text:"+t.label)
+		}
+	}
 	strongHits := 0
 	for _, t := range d.strong {
 		if t.match(text) {
-			if strongHits == 0 {
-				score += 0.5
-			} else if strongHits < 3 {
-				score += 0.15
+			switch {
+			case strongHits == 0:
+				score += 0.35
+			case strongHits <= 2:
+				score += 0.1
 			}
 			strongHits++
 			reasons = append(reasons, "text:"+t.label)
+		}
+	}
+	if sure {
+		strongHits++
+	}
+	words := strings.Fields(text)
+	objHits := 0
+	for _, o := range d.objects {
+		for _, w := range o.words {
+			if a, ok := actionBefore(words, w, o.actions); ok {
+				if objHits == 0 {
+					score += 0.5
+				} else if objHits == 1 {
+					score += 0.1
+				}
+				objHits++
+				reasons = append(reasons, "text:"+a+"→"+w.label)
+				break
+			}
 		}
 	}
 	mediumHits := 0
 	for _, t := range d.medium {
 		if t.match(text) {
 			if mediumHits < 2 {
-				score += 0.2
+				score += 0.05
 			}
 			mediumHits++
 			reasons = append(reasons, "text-weak:"+t.label)
-		}
-	}
-	weakHits := 0
-	for _, t := range d.weak {
-		if t.match(text) && weakHits < 2 {
-			weakHits++
-			score += 0.05
 		}
 	}
 	for _, pr := range d.products {
@@ -263,6 +326,23 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 		reasons = append(reasons, "product:"+pr.label)
 		break
 	}
+	teaching := false
+	for _, t := range d.teaching {
+		if t.match(text) {
+			teaching = true
+			reasons = append(reasons, "teaching:"+t.label)
+			break
+		}
+	}
+	if !sure && objHits == 0 {
+		for _, t := range d.staff {
+			if t.match(text) {
+				score -= 0.3
+				reasons = append(reasons, "staff:"+t.label)
+				break
+			}
+		}
+	}
 	hw := 0
 	for _, t := range d.hardware {
 		if t.match(text) {
@@ -271,12 +351,50 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 		}
 	}
 	if hw > 0 && strongHits == 0 {
-		score -= 0.2
+		score -= 0.3
+	}
+	if teaching {
+		score = math.Min(score, 0.25) // teaching software is not buying it
 	}
 	score = math.Max(0, math.Min(1, score))
 	score = math.Round(score*100) / 100
 	sortReasons(reasons)
 	return score, reasons
+}
+
+// actionBefore finds an occurrence of the object w in words with one of the
+// action prefixes at most four words before it.
+func actionBefore(words []string, w term, actions []string) (string, bool) {
+	obj := strings.Fields(w.key)
+	for i := 0; i+len(obj) <= len(words); i++ {
+		match := true
+		for j, ow := range obj {
+			if j == len(obj)-1 && w.prefix {
+				if !strings.HasPrefix(words[i+j], ow) {
+					match = false
+				}
+			} else if words[i+j] != ow {
+				match = false
+			}
+			if !match {
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		for k := i - 1; k >= 0 && k >= i-6; k-- {
+			if dataWork[words[k]] {
+				break // work on the data held in a system, not on the system
+			}
+			for _, a := range actions {
+				if strings.HasPrefix(words[k], a) {
+					return words[k], true
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 func (t term) match(text string) bool { return strings.Contains(text, t.key) }
@@ -294,7 +412,7 @@ func containsAny(s string, subs ...string) bool {
 // negatives, keeping the order within a kind.
 func sortReasons(r []string) {
 	rank := func(s string) int {
-		for i, p := range []string{"unspsc-a:", "tvec:", "product:", "text:", "unspsc-b:", "tvec-it:", "text-weak:", "hardware:", "negative:"} {
+		for i, p := range []string{"unspsc-a:", "tvec:", "product:", "text:", "unspsc-b:", "tvec-it:", "text-weak:", "staff:", "teaching:", "hardware:", "negative:"} {
 			if strings.HasPrefix(s, p) {
 				return i
 			}
