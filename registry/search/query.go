@@ -1,0 +1,434 @@
+package search
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/acervo-co/acervo/registry"
+)
+
+// Sort orders of searches. RELEVANCE needs text; without text it falls back
+// to NAME for assets and DATE for purchases.
+const (
+	SortRelevance = "RELEVANCE"
+)
+
+// AssetQuery is a search of assets. Empty fields do not filter.
+type AssetQuery struct {
+	Text              string
+	Kind              registry.AssetKind
+	Active            *bool
+	Category          string
+	License           string
+	Language          string
+	DevelopmentStatus string
+	PublisherNIT      string
+	AdopterNIT        string
+	Department        string // DIVIPOLA code of an adopter's department
+	Sort              string // RELEVANCE (default with text), NAME, UPDATED, CREATED
+	Page              registry.Page
+	// FacetSize is the number of values per facet (0: no facets).
+	FacetSize int
+}
+
+// PurchaseQuery is a search of purchases. Empty fields do not filter.
+type PurchaseQuery struct {
+	Text        string
+	Source      string
+	BuyerNIT    string
+	SupplierDoc string
+	// Anonymous readers' supplier filter only matches suppliers that are
+	// not natural persons.
+	Anonymous     bool
+	UNSPSC        string // 2, 4, 6 or 8 digits
+	Year          int
+	MinValue      *int64
+	MaxValue      *int64
+	LinkedAssetID string
+	Sort          string // RELEVANCE (default with text), DATE, VALUE
+	Page          registry.Page
+}
+
+// Hit is one search result: the record's id, its score and its highlighted
+// snippets by field (HTML, text escaped, matches in <mark>).
+type Hit struct {
+	ID         string
+	Score      float64
+	Highlights map[string][]string
+}
+
+// FacetValue is one value of a facet and how many hits have it.
+type FacetValue struct {
+	Value string
+	Count int
+}
+
+// Facet is the value counts of one field over all hits.
+type Facet struct {
+	Field   string
+	Values  []FacetValue
+	Other   int // hits with values beyond the returned ones
+	Missing int // hits without the field
+}
+
+// Result is one page of hits.
+type Result struct {
+	Hits     []Hit
+	Cursors  []string
+	PageInfo registry.PageInfo
+	Total    int64
+	Facets   []Facet
+}
+
+// sortSpec is a sort order: bleve sort keys and the name in cursors.
+type sortSpec struct {
+	name string
+	keys []string
+}
+
+func assetSort(s string, hasText bool) (sortSpec, error) {
+	if s == "" {
+		s = SortRelevance
+	}
+	if s == SortRelevance && !hasText {
+		s = registry.SortName
+	}
+	switch s {
+	case SortRelevance:
+		return sortSpec{"search:" + s, []string{"-_score", "_id"}}, nil
+	case registry.SortName:
+		return sortSpec{"search:" + s, []string{"sortName", "_id"}}, nil
+	case registry.SortUpdated:
+		return sortSpec{"search:" + s, []string{"-sortUpdated", "-_id"}}, nil
+	case registry.SortCreated:
+		return sortSpec{"search:" + s, []string{"-sortCreated", "-_id"}}, nil
+	}
+	return sortSpec{}, registry.Invalid("orderBy", "assets sort by RELEVANCE, NAME, UPDATED or CREATED")
+}
+
+func purchaseSort(s string, hasText bool) (sortSpec, error) {
+	if s == "" {
+		s = SortRelevance
+	}
+	if s == SortRelevance && !hasText {
+		s = registry.SortDate
+	}
+	switch s {
+	case SortRelevance:
+		return sortSpec{"search:" + s, []string{"-_score", "_id"}}, nil
+	case registry.SortDate:
+		return sortSpec{"search:" + s, []string{"-sortDate", "-_id"}}, nil
+	case registry.SortValue:
+		return sortSpec{"search:" + s, []string{"-sortValue", "-_id"}}, nil
+	}
+	return sortSpec{}, registry.Invalid("orderBy", "purchases sort by RELEVANCE, DATE or VALUE")
+}
+
+func reversed(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		if strings.HasPrefix(k, "-") {
+			out[i] = k[1:]
+		} else {
+			out[i] = "-" + k
+		}
+	}
+	return out
+}
+
+func term(field, value string) query.Query {
+	q := bleve.NewTermQuery(value)
+	q.SetField(field)
+	return q
+}
+
+// textQuery matches every meaningful word of text (stop words dropped) in
+// any of fields, exactly or with one typo; exact matches and the first
+// fields weigh more.
+func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost) query.Query {
+	words := strings.FieldsFunc(text, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || r == '\'' || (r >= '0' && r <= '9') || isLetter(r))
+	})
+	an := idx.Mapping().AnalyzerNamed(analyzerES)
+	var conj []query.Query
+	for _, w := range words {
+		if an != nil && len(an.Analyze([]byte(w))) == 0 {
+			continue // a stop word
+		}
+		var dis []query.Query
+		for _, f := range fields {
+			m := bleve.NewMatchQuery(w)
+			m.SetField(f.field)
+			m.SetBoost(f.boost * 2)
+			dis = append(dis, m)
+			if f.fuzzy && utf8.RuneCountInString(w) >= 4 {
+				fz := bleve.NewMatchQuery(w)
+				fz.SetField(f.field)
+				fz.SetFuzziness(1)
+				fz.SetBoost(f.boost * 0.5)
+				dis = append(dis, fz)
+			}
+		}
+		conj = append(conj, bleve.NewDisjunctionQuery(dis...))
+	}
+	if len(conj) == 0 {
+		return nil
+	}
+	return bleve.NewConjunctionQuery(conj...)
+}
+
+func isLetter(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 && (r >= 0xC0 && r <= 0x24F || r >= 0x370)
+}
+
+type fieldBoost struct {
+	field string
+	boost float64
+	fuzzy bool
+}
+
+var assetTextFields = []fieldBoost{
+	{"name", 4, true}, {"aliases", 3, true}, {"nameEn", 2, false},
+	{"description", 1, true}, {"descriptionEn", 1, true},
+}
+
+var purchaseTextFields = []fieldBoost{{"description", 2, true}, {"parties", 1, true}}
+
+// SearchAssets finds assets.
+func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error) {
+	hasText := strings.TrimSpace(q.Text) != ""
+	spec, err := assetSort(q.Sort, hasText)
+	if err != nil {
+		return Result{}, err
+	}
+	return ix.run(ctx, spec, q.Page, q.FacetSize, []string{"name", "aliases", "description", "descriptionEn"}, func(idx bleve.Index) query.Query {
+		must := []query.Query{term("type", typeAsset)}
+		if hasText {
+			if tq := ix.textQuery(idx, q.Text, assetTextFields); tq != nil {
+				must = append(must, tq)
+			}
+		}
+		add := func(field, v string) {
+			if v != "" {
+				must = append(must, term(field, v))
+			}
+		}
+		add("kind", string(q.Kind))
+		add("categories", q.Category)
+		add("license", q.License)
+		add("languages", q.Language)
+		add("developmentStatus", q.DevelopmentStatus)
+		add("publisherNit", q.PublisherNIT)
+		add("adopterNits", q.AdopterNIT)
+		add("adopterDepartments", q.Department)
+		if q.Active != nil {
+			add("active", strconv.FormatBool(*q.Active))
+		}
+		return bleve.NewConjunctionQuery(must...)
+	}, assetDocPrefix)
+}
+
+// SearchPurchases finds purchases (no facets).
+func (ix *Index) SearchPurchases(ctx context.Context, q PurchaseQuery) (Result, error) {
+	hasText := strings.TrimSpace(q.Text) != ""
+	spec, err := purchaseSort(q.Sort, hasText)
+	if err != nil {
+		return Result{}, err
+	}
+	return ix.run(ctx, spec, q.Page, 0, []string{"description"}, func(idx bleve.Index) query.Query {
+		must := []query.Query{term("type", typePurchase)}
+		if hasText {
+			if tq := ix.textQuery(idx, q.Text, purchaseTextFields); tq != nil {
+				must = append(must, tq)
+			}
+		}
+		add := func(field, v string) {
+			if v != "" {
+				must = append(must, term(field, v))
+			}
+		}
+		add("source", q.Source)
+		add("buyerNit", q.BuyerNIT)
+		if q.Anonymous {
+			add("supplierDocPublic", q.SupplierDoc)
+		} else {
+			add("supplierDoc", q.SupplierDoc)
+		}
+		add("unspsc", q.UNSPSC)
+		add("linkedAssets", q.LinkedAssetID)
+		if q.Year != 0 {
+			add("year", strconv.Itoa(q.Year))
+		}
+		if q.MinValue != nil || q.MaxValue != nil {
+			var lo, hi *float64
+			t := true
+			if q.MinValue != nil {
+				v := float64(*q.MinValue)
+				lo = &v
+			}
+			if q.MaxValue != nil {
+				v := float64(*q.MaxValue)
+				hi = &v
+			}
+			r := bleve.NewNumericRangeInclusiveQuery(lo, hi, &t, &t)
+			r.SetField("value")
+			must = append(must, r)
+		}
+		return bleve.NewConjunctionQuery(must...)
+	}, purchaseDocPrefix)
+}
+
+const (
+	assetDocPrefix    = "a:"
+	purchaseDocPrefix = "p:"
+)
+
+// run executes a keyset-paginated search.
+func (ix *Index) run(ctx context.Context, spec sortSpec, page registry.Page, facetSize int, hlFields []string, build func(bleve.Index) query.Query, prefix string) (Result, error) {
+	if err := page.Validate(); err != nil {
+		return Result{}, err
+	}
+	ix.imu.RLock()
+	defer ix.imu.RUnlock()
+	if ix.closed.Load() {
+		return Result{}, ErrClosed
+	}
+	idx := ix.idx
+	size := page.Size()
+	backward := page.Backward()
+	req := bleve.NewSearchRequestOptions(build(idx), size+1, 0, false)
+	keys := spec.keys
+	cursor := page.After
+	if backward {
+		keys = reversed(keys)
+		cursor = page.Before
+	}
+	req.SortBy(keys)
+	if cursor != "" {
+		var vals []string
+		if _, err := registry.DecodeCursor(cursor, spec.name, &vals); err != nil {
+			return Result{}, err
+		}
+		if len(vals) != len(keys) {
+			return Result{}, registry.Invalid("cursor", "malformed cursor")
+		}
+		req.SearchAfter = vals
+	}
+	if facetSize > 0 {
+		for _, f := range assetFacetFields {
+			req.AddFacet(f, bleve.NewFacetRequest(f, facetSize))
+		}
+	}
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	req.Highlight.Fields = hlFields
+	res, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Result{}, ctx.Err()
+		}
+		return Result{}, err
+	}
+	hits := res.Hits
+	more := len(hits) > size
+	if more {
+		hits = hits[:size]
+	}
+	if backward {
+		for i, j := 0, len(hits)-1; i < j; i, j = i+1, j-1 {
+			hits[i], hits[j] = hits[j], hits[i]
+		}
+	}
+	out := Result{Total: int64(res.Total)}
+	for _, h := range hits {
+		out.Hits = append(out.Hits, Hit{ID: strings.TrimPrefix(h.ID, prefix), Score: h.Score, Highlights: fragments(h)})
+		out.Cursors = append(out.Cursors, registry.EncodeCursor(spec.name, sortValues(h, spec.keys), h.ID))
+	}
+	if len(out.Cursors) > 0 {
+		out.PageInfo.StartCursor = out.Cursors[0]
+		out.PageInfo.EndCursor = out.Cursors[len(out.Cursors)-1]
+	}
+	if backward {
+		out.PageInfo.HasPreviousPage = more
+		out.PageInfo.HasNextPage = page.Before != ""
+	} else {
+		out.PageInfo.HasNextPage = more
+		out.PageInfo.HasPreviousPage = page.After != ""
+	}
+	if facetSize > 0 {
+		for _, f := range assetFacetFields {
+			fr, ok := res.Facets[f]
+			if !ok || fr == nil {
+				continue
+			}
+			fc := Facet{Field: f, Other: fr.Other, Missing: fr.Missing}
+			if fr.Terms != nil {
+				for _, t := range fr.Terms.Terms() {
+					fc.Values = append(fc.Values, FacetValue{Value: t.Term, Count: t.Count})
+				}
+			}
+			sort.SliceStable(fc.Values, func(i, j int) bool {
+				if fc.Values[i].Count != fc.Values[j].Count {
+					return fc.Values[i].Count > fc.Values[j].Count
+				}
+				return fc.Values[i].Value < fc.Values[j].Value
+			})
+			out.Facets = append(out.Facets, fc)
+		}
+	}
+	return out, nil
+}
+
+// sortValues are the values a SearchAfter needs to resume after h, in the
+// order of the forward sort keys.
+func sortValues(h *bsearch.DocumentMatch, keys []string) []string {
+	vals := make([]string, len(keys))
+	for i, k := range keys {
+		switch strings.TrimPrefix(k, "-") {
+		case "_score":
+			vals[i] = strconv.FormatFloat(h.Score, 'g', -1, 64)
+		case "_id":
+			vals[i] = h.ID
+		default:
+			if i < len(h.Sort) {
+				vals[i] = h.Sort[i]
+			}
+		}
+	}
+	return vals
+}
+
+func fragments(h *bsearch.DocumentMatch) map[string][]string {
+	if len(h.Fragments) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(h.Fragments))
+	for f, frs := range h.Fragments {
+		out[f] = frs
+	}
+	return out
+}
+
+// docsWithTerm returns the record ids of documents whose field holds value.
+func docsWithTerm(idx bleve.Index, field, value string) ([]string, error) {
+	req := bleve.NewSearchRequestOptions(term(field, value), 10000, 0, false)
+	res, err := idx.Search(req)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		id := h.ID
+		if i := strings.IndexByte(id, ':'); i >= 0 {
+			id = id[i+1:]
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
