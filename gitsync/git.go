@@ -67,7 +67,10 @@ func (s *Syncer) listRefs(ctx context.Context, t egress.Target, c *egress.Counte
 	if err != nil {
 		return remoteRefs{}, &egress.Error{Code: registry.CodeURLSchemeNotAllowed, Msg: err.Error()}
 	}
-	cl := githttp.NewClientWithOptions(s.cfg.Policy.HTTPClient(c), &githttp.ClientOptions{RedirectPolicy: githttp.NoFollowRedirects})
+	// The policy client refuses every redirect itself (with the
+	// MIRROR_HOST_BLOCKED code); go-git's own check is left open so that
+	// ours is the one that answers.
+	cl := githttp.NewClientWithOptions(s.cfg.Policy.HTTPClient(c), &githttp.ClientOptions{RedirectPolicy: githttp.FollowRedirects})
 	sess, err := cl.NewUploadPackSession(ep, nil)
 	if err != nil {
 		return remoteRefs{}, err

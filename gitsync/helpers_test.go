@@ -99,8 +99,9 @@ func (r *repo) tag(name string, annotated bool) {
 // 127.0.0.1 (git http-backend), counting requests.
 type gitServer struct {
 	*httptest.Server
-	root string
-	hits atomic.Int64
+	root  string
+	hits  atomic.Int64
+	posts atomic.Int64 // upload-pack requests (fetches)
 	// slow, when set, delays every upload-pack response (kill tests).
 	slow atomic.Int64
 }
@@ -110,6 +111,9 @@ func newGitServer(t testing.TB, root string) *gitServer {
 	gs := &gitServer{root: root}
 	gs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gs.hits.Add(1)
+		if r.Method == http.MethodPost {
+			gs.posts.Add(1)
+		}
 		if d := gs.slow.Load(); d > 0 && strings.HasSuffix(r.URL.Path, "/git-upload-pack") {
 			time.Sleep(time.Duration(d))
 		}
