@@ -25,9 +25,11 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve": cmdServe,
-		"user":  cmdUser,
-		"token": cmdToken,
+		"serve":   cmdServe,
+		"user":    cmdUser,
+		"token":   cmdToken,
+		"export":  cmdExport,
+		"restore": cmdRestore,
 	}
 }
 
