@@ -186,14 +186,20 @@ func sliceConnection[T any](items []T, key func(*T) string, sortName string, pg 
 
 func newPageInfoType() *gql.Object {
 	return gql.NewObject(gql.ObjectConfig{
-	Name:        "PageInfo",
-	Description: "Where a page of a connection stands.",
-	Fields: gql.Fields{
-		"hasNextPage":     {Type: gql.NewNonNull(gql.Boolean), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(registry.PageInfo).HasNextPage, nil }},
-		"hasPreviousPage": {Type: gql.NewNonNull(gql.Boolean), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(registry.PageInfo).HasPreviousPage, nil }},
-		"startCursor":     {Type: gql.String, Resolve: func(p gql.ResolveParams) (interface{}, error) { return nilIfEmpty(p.Source.(registry.PageInfo).StartCursor), nil }},
-		"endCursor":       {Type: gql.String, Resolve: func(p gql.ResolveParams) (interface{}, error) { return nilIfEmpty(p.Source.(registry.PageInfo).EndCursor), nil }},
-	},
+		Name:        "PageInfo",
+		Description: "Where a page of a connection stands.",
+		Fields: gql.Fields{
+			"hasNextPage": {Type: gql.NewNonNull(gql.Boolean), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(registry.PageInfo).HasNextPage, nil }},
+			"hasPreviousPage": {Type: gql.NewNonNull(gql.Boolean), Resolve: func(p gql.ResolveParams) (interface{}, error) {
+				return p.Source.(registry.PageInfo).HasPreviousPage, nil
+			}},
+			"startCursor": {Type: gql.String, Resolve: func(p gql.ResolveParams) (interface{}, error) {
+				return nilIfEmpty(p.Source.(registry.PageInfo).StartCursor), nil
+			}},
+			"endCursor": {Type: gql.String, Resolve: func(p gql.ResolveParams) (interface{}, error) {
+				return nilIfEmpty(p.Source.(registry.PageInfo).EndCursor), nil
+			}},
+		},
 	})
 }
 

@@ -41,7 +41,7 @@ func parseGlobalID(gid string) (typ, id string, ok bool) {
 func idOf(gid, want, arg string) (string, error) {
 	typ, id, ok := parseGlobalID(gid)
 	if !ok || typ != want {
-		e := newError(http.StatusBadRequest, CodeInvalid, arg+" is not the id of a "+want)
+		e := newError(http.StatusBadRequest, CodeInvalid, arg+" is not the global id of a node of type "+want)
 		e.field = arg
 		return "", e
 	}

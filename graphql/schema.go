@@ -161,7 +161,9 @@ func (a *api) queryFields() gql.Fields {
 		"authenticated": {Type: gql.NewNonNull(gql.Boolean), Resolve: func(p gql.ResolveParams) (interface{}, error) {
 			return !p.Source.(*registry.Actor).Anonymous(), nil
 		}},
-		"username": {Type: gql.String, Resolve: func(p gql.ResolveParams) (interface{}, error) { return nilIfEmpty(p.Source.(*registry.Actor).Username), nil }},
+		"username": {Type: gql.String, Resolve: func(p gql.ResolveParams) (interface{}, error) {
+			return nilIfEmpty(p.Source.(*registry.Actor).Username), nil
+		}},
 		"grants": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(t.grant))), Resolve: func(p gql.ResolveParams) (interface{}, error) {
 			gs := p.Source.(*registry.Actor).Grants
 			out := make([]interface{}, len(gs))

@@ -27,7 +27,7 @@ var (
 
 // mappingVersion changes whenever the mapping or the documents change
 // shape; an index of another version is rebuilt when opened.
-const mappingVersion = "3"
+const mappingVersion = "4"
 
 // rebuildThreshold: when more changes than this wait to be applied, a full
 // rebuild is cheaper than applying them one by one.

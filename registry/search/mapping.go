@@ -9,7 +9,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/lang/es"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
@@ -21,8 +20,12 @@ import (
 
 // Analyzer names.
 const (
-	analyzerES = "acervo_es" // Spanish: accents folded, stop words, light stemming
-	analyzerEN = "acervo_en" // English: accents folded, stop words, snowball stemming
+	// Spanish: lower case, stop words, accents folded (normalize_es, a token
+	// filter: a char filter would shift the offsets highlights use), light
+	// stemming of plurals and genders.
+	analyzerES = "acervo_es"
+	// English: lower case, possessives, stop words, accents folded, snowball.
+	analyzerEN = "acervo_en"
 )
 
 // Document types (the "type" field of every document).
@@ -43,15 +46,13 @@ func newMapping() mapping.IndexMapping {
 	}
 	must(m.AddCustomAnalyzer(analyzerES, map[string]interface{}{
 		"type":          custom.Name,
-		"char_filters":  []string{asciifolding.Name},
 		"tokenizer":     unicode.Name,
 		"token_filters": []string{lowercase.Name, es.StopName, es.NormalizeName, es.LightStemmerName},
 	}))
 	must(m.AddCustomAnalyzer(analyzerEN, map[string]interface{}{
 		"type":          custom.Name,
-		"char_filters":  []string{asciifolding.Name},
 		"tokenizer":     unicode.Name,
-		"token_filters": []string{en.PossessiveName, lowercase.Name, en.StopName, en.SnowballStemmerName},
+		"token_filters": []string{lowercase.Name, en.PossessiveName, en.StopName, es.NormalizeName, en.SnowballStemmerName},
 	}))
 	m.TypeField = "type"
 	m.DefaultAnalyzer = analyzerES

@@ -410,7 +410,14 @@ func fragments(h *bsearch.DocumentMatch) map[string][]string {
 	}
 	out := make(map[string][]string, len(h.Fragments))
 	for f, frs := range h.Fragments {
-		out[f] = frs
+		for _, fr := range frs {
+			if strings.Contains(fr, "<mark>") {
+				out[f] = append(out[f], fr)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
