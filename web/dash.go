@@ -1,0 +1,473 @@
+package web
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/acervo-co/acervo/registry"
+)
+
+// dashData is every figure of the CIO-network dashboard, computed from the
+// store in one pass and served from memory.
+type dashData struct {
+	ComputedAt time.Time
+	Took       time.Duration
+
+	Assets, Entities, Adoptions, Purchases int64
+	PurchaseTotal                          int64
+
+	Depts      map[string]*deptAgg
+	Currency   []currencyRow // every asset with adoptions, most adopted first
+	CurTotal   currencyRow   // sums over every asset
+	ByYear     []yearTotal   // newest first
+	Duplicates []dupRow      // assets bought by several entities, largest total first
+}
+
+type deptAgg struct {
+	Code      string
+	Name      string
+	Entities  int64 // adopting entities
+	Adoptions int64
+	Spend     int64 // purchases placed in the department
+	Purchases int64
+}
+
+// currencyRow is how current the adoptions of one asset are.
+type currencyRow struct {
+	AssetID    string
+	Slug       string
+	Name       string
+	Latest     string
+	Adoptions  int64
+	OnLatest   int64
+	BehindMaj  int64
+	BehindMin  int64
+	BehindPat  int64
+	Withdrawn  int64
+	Vulnerable int64
+	Unknown    int64 // no exact release recorded
+}
+
+// dupRow is spending on one asset (public alternative or commercial
+// product) by several buyers.
+type dupRow struct {
+	AssetID   string
+	Slug      string
+	Name      string
+	Kind      registry.AssetKind
+	Buyers    int
+	Purchases int
+	Total     int64
+	FirstYear int
+	LastYear  int
+	TopSupp   string
+}
+
+// dashCache serves the dashboard figures and recomputes them in the
+// background when they are older than ttl. After a write through this
+// process's Service (an officer records an adoption) the next request
+// recomputes synchronously when the last computation was quick (small
+// registries), so the officer sees their change at once; large registries
+// recompute in the background.
+type dashCache struct {
+	s   *server
+	ttl time.Duration
+
+	mu      sync.Mutex
+	data    *dashData
+	dirty   bool
+	running chan struct{} // closed when the running computation ends
+}
+
+// syncRecomputeBelow is the longest last computation after which a dirty
+// cache is still recomputed synchronously.
+const syncRecomputeBelow = 500 * time.Millisecond
+
+func newDashCache(s *server, ttl time.Duration) *dashCache { return &dashCache{s: s, ttl: ttl} }
+
+// changed marks the figures stale after a write of kind.
+func (c *dashCache) changed(kind string) {
+	switch kind {
+	case registry.KindAdoption, registry.KindAsset, registry.KindRelease, registry.KindEntity,
+		registry.KindPurchase, registry.KindLink, registry.KindAdvisory:
+		c.mu.Lock()
+		c.dirty = true
+		c.mu.Unlock()
+	}
+}
+
+// get returns the figures, computing them when there are none yet.
+func (c *dashCache) get(ctx context.Context) (*dashData, error) {
+	c.mu.Lock()
+	d := c.data
+	stale := d == nil || c.dirty || c.s.now().Sub(d.ComputedAt) > c.ttl
+	wait := d == nil || (c.dirty && d.Took < syncRecomputeBelow)
+	if !stale {
+		c.mu.Unlock()
+		return d, nil
+	}
+	ch := c.startLocked()
+	c.mu.Unlock()
+	if !wait {
+		return d, nil
+	}
+	select {
+	case <-ch:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	c.mu.Lock()
+	d = c.data
+	c.mu.Unlock()
+	if d == nil {
+		return nil, errDashUnavailable
+	}
+	return d, nil
+}
+
+type dashError string
+
+func (e dashError) Error() string { return string(e) }
+
+const errDashUnavailable = dashError("web: dashboard figures could not be computed")
+
+// startLocked starts a computation unless one runs; c.mu is held.
+func (c *dashCache) startLocked() chan struct{} {
+	if c.running != nil {
+		return c.running
+	}
+	ch := make(chan struct{})
+	c.running = ch
+	c.dirty = false
+	go func() {
+		defer close(ch)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		d, err := c.s.computeDash(ctx)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.running = nil
+		if err != nil {
+			c.s.log.Error("web: computing dashboard", "err", err)
+			c.dirty = true
+			return
+		}
+		c.data = d
+	}()
+	return ch
+}
+
+// homeStats returns the home page's counters without waiting: nil until
+// the first computation is done.
+func (c *dashCache) homeStats(ctx context.Context) *homeStats {
+	c.mu.Lock()
+	d := c.data
+	if d == nil || c.dirty || c.s.now().Sub(d.ComputedAt) > c.ttl {
+		c.startLocked()
+	}
+	c.mu.Unlock()
+	if d == nil {
+		return nil
+	}
+	return &homeStats{Assets: d.Assets, Entities: d.Entities, Adoptions: d.Adoptions, Purchases: d.Purchases}
+}
+
+// computeDash reads the store once for every figure.
+func (s *server) computeDash(ctx context.Context) (*dashData, error) {
+	start := time.Now()
+	st := s.svc.Store()
+	d := &dashData{Depts: map[string]*deptAgg{}}
+	dept := func(code string) *deptAgg {
+		a, ok := d.Depts[code]
+		if !ok {
+			a = &deptAgg{Code: code, Name: s.geo.names[code]}
+			if a.Name == "" {
+				a.Name = code
+			}
+			d.Depts[code] = a
+		}
+		return a
+	}
+
+	// Entities: NIT → department.
+	entDept := map[string]string{}
+	f := registry.EntityFilter{Sort: registry.SortNIT, Page: registry.Page{First: registry.MaxPageSize}}
+	for {
+		l, err := st.Entities().List(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range l.Items {
+			entDept[e.NIT] = e.DepartmentCode
+		}
+		d.Entities += int64(len(l.Items))
+		if !l.PageInfo.HasNextPage {
+			break
+		}
+		f.Page.After = l.PageInfo.EndCursor
+	}
+
+	// Assets.
+	assets := map[string]registry.Asset{}
+	af := registry.AssetFilter{Sort: registry.SortName, Page: registry.Page{First: registry.MaxPageSize}}
+	var assetIDs []string
+	for {
+		l, err := st.Assets().List(ctx, af)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range l.Items {
+			a.Readme = ""
+			assets[a.ID] = a
+			assetIDs = append(assetIDs, a.ID)
+		}
+		if !l.PageInfo.HasNextPage {
+			break
+		}
+		af.Page.After = l.PageInfo.EndCursor
+	}
+	d.Assets = int64(len(assetIDs))
+
+	// Adoptions.
+	var ads []registry.Adoption
+	adf := registry.AdoptionFilter{Sort: registry.SortCreated, Page: registry.Page{First: registry.MaxPageSize}}
+	for {
+		l, err := st.Adoptions().List(ctx, adf)
+		if err != nil {
+			return nil, err
+		}
+		ads = append(ads, l.Items...)
+		if !l.PageInfo.HasNextPage {
+			break
+		}
+		adf.Page.After = l.PageInfo.EndCursor
+	}
+	d.Adoptions = int64(len(ads))
+	adopting := map[string]bool{}
+	adoptedAssets := map[string]bool{}
+	for _, ad := range ads {
+		if ad.Status == registry.AdoptionRetired {
+			continue
+		}
+		code := entDept[ad.EntityNIT]
+		if code == "" {
+			continue
+		}
+		a := dept(code)
+		a.Adoptions++
+		if !adopting[ad.EntityNIT] {
+			adopting[ad.EntityNIT] = true
+			a.Entities++
+		}
+		adoptedAssets[ad.AssetID] = true
+	}
+
+	// Releases and advisories of adopted assets: version currency.
+	adopted := make([]string, 0, len(adoptedAssets))
+	for id := range adoptedAssets {
+		adopted = append(adopted, id)
+	}
+	sort.Strings(adopted)
+	relsBy := map[string]map[string]registry.Release{}
+	latestBy := map[string]registry.Release{}
+	advBy := map[string][]registry.Advisory{}
+	for i := 0; i < len(adopted); i += 200 {
+		batch := adopted[i:min(i+200, len(adopted))]
+		rels, err := st.Releases().ForAssets(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		by := map[string][]registry.Release{}
+		for _, r := range rels {
+			by[r.AssetID] = append(by[r.AssetID], r)
+			if relsBy[r.AssetID] == nil {
+				relsBy[r.AssetID] = map[string]registry.Release{}
+			}
+			r.Publiccode = registry.PubliccodeSnapshot{}
+			relsBy[r.AssetID][r.Tag] = r
+		}
+		for id, rs := range by {
+			if l, ok := registry.LatestRelease(rs); ok {
+				latestBy[id] = l
+			}
+		}
+		for j := 0; j < len(batch); j += registry.MaxPageSize {
+			advf := registry.AdvisoryFilter{AssetIDs: batch[j:min(j+registry.MaxPageSize, len(batch))], Page: registry.Page{First: registry.MaxPageSize}}
+			for {
+				l, err := st.Advisories().List(ctx, advf)
+				if err != nil {
+					return nil, err
+				}
+				for _, a := range l.Items {
+					advBy[a.AssetID] = append(advBy[a.AssetID], a)
+				}
+				if !l.PageInfo.HasNextPage {
+					break
+				}
+				advf.Page.After = l.PageInfo.EndCursor
+			}
+		}
+	}
+	cur := map[string]*currencyRow{}
+	for _, ad := range ads {
+		if ad.Status == registry.AdoptionRetired {
+			continue
+		}
+		row, ok := cur[ad.AssetID]
+		if !ok {
+			a := assets[ad.AssetID]
+			row = &currencyRow{AssetID: a.ID, Slug: a.Slug, Name: a.Name}
+			if l, ok := latestBy[ad.AssetID]; ok {
+				row.Latest = l.Tag
+			}
+			cur[ad.AssetID] = row
+		}
+		row.Adoptions++
+		rl, ok := relsBy[ad.AssetID][ad.ReleaseTag]
+		v, okv := registry.ParseSemver(rl.Version)
+		if !ok || !okv {
+			row.Unknown++
+			continue
+		}
+		if rl.Withdrawn {
+			row.Withdrawn++
+		}
+		for _, adv := range advBy[ad.AssetID] {
+			if adv.Affects(rl.Version) {
+				row.Vulnerable++
+				break
+			}
+		}
+		l, okl := latestBy[ad.AssetID]
+		lv, oklv := registry.ParseSemver(l.Version)
+		switch {
+		case !okl || !oklv || v.Compare(lv) >= 0:
+			row.OnLatest++
+		case v.Major != lv.Major:
+			row.BehindMaj++
+		case v.Minor != lv.Minor:
+			row.BehindMin++
+		default:
+			row.BehindPat++
+		}
+	}
+	for _, r := range cur {
+		d.Currency = append(d.Currency, *r)
+		t := &d.CurTotal
+		t.Adoptions += r.Adoptions
+		t.OnLatest += r.OnLatest
+		t.BehindMaj += r.BehindMaj
+		t.BehindMin += r.BehindMin
+		t.BehindPat += r.BehindPat
+		t.Withdrawn += r.Withdrawn
+		t.Vulnerable += r.Vulnerable
+		t.Unknown += r.Unknown
+	}
+	sort.Slice(d.Currency, func(i, j int) bool {
+		if d.Currency[i].Adoptions != d.Currency[j].Adoptions {
+			return d.Currency[i].Adoptions > d.Currency[j].Adoptions
+		}
+		return d.Currency[i].Name < d.Currency[j].Name
+	})
+
+	// Spend by year and by department.
+	groups, err := st.Purchases().Aggregate(ctx, registry.PurchaseFilter{}, registry.GroupYear)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		y, _ := strconv.Atoi(g.Key[registry.GroupYear])
+		d.ByYear = append(d.ByYear, yearTotal{Year: y, Count: g.Count, Total: g.Total})
+		d.Purchases += g.Count
+		d.PurchaseTotal += g.Total
+	}
+	sort.Slice(d.ByYear, func(i, j int) bool { return d.ByYear[i].Year > d.ByYear[j].Year })
+	groups, err = st.Purchases().Aggregate(ctx, registry.PurchaseFilter{}, registry.GroupDepartment)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		if code := g.Key[registry.GroupDepartment]; code != "" {
+			a := dept(code)
+			a.Spend += g.Total
+			a.Purchases += g.Count
+		}
+	}
+
+	// Duplicated spending: confirmed or suggested links of each asset,
+	// counted by distinct buyer.
+	for i := 0; i < len(assetIDs); i += 200 {
+		batch := assetIDs[i:min(i+200, len(assetIDs))]
+		links, err := st.Links().ForAssets(ctx, batch, registry.LinkConfirmed, registry.LinkSuggested)
+		if err != nil {
+			return nil, err
+		}
+		if len(links) == 0 {
+			continue
+		}
+		byAsset := map[string][]string{}
+		var pids []string
+		for _, l := range links {
+			if l.Relation == registry.RelAlternative {
+				continue
+			}
+			byAsset[l.AssetID] = append(byAsset[l.AssetID], l.PurchaseID)
+			pids = append(pids, l.PurchaseID)
+		}
+		pmap := map[string]registry.Purchase{}
+		for j := 0; j < len(pids); j += 500 {
+			ps, err := st.Purchases().GetMany(ctx, pids[j:min(j+500, len(pids))])
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range ps {
+				pmap[p.ID] = p
+			}
+		}
+		for id, ps := range byAsset {
+			a := assets[id]
+			row := dupRow{AssetID: id, Slug: a.Slug, Name: a.Name, Kind: a.Kind}
+			buyers := map[string]bool{}
+			supp := map[string]int64{}
+			for _, pid := range ps {
+				p, ok := pmap[pid]
+				if !ok {
+					continue
+				}
+				buyers[p.BuyerNIT] = true
+				row.Purchases++
+				row.Total += p.Value
+				supp[p.Supplier.Name] += p.Value
+				if p.Year > 0 && (row.FirstYear == 0 || p.Year < row.FirstYear) {
+					row.FirstYear = p.Year
+				}
+				row.LastYear = max(row.LastYear, p.Year)
+			}
+			row.Buyers = len(buyers)
+			var best int64
+			for name, v := range supp {
+				if v > best || v == best && name < row.TopSupp {
+					best, row.TopSupp = v, name
+				}
+			}
+			if row.Buyers >= 2 {
+				d.Duplicates = append(d.Duplicates, row)
+			}
+		}
+	}
+	sort.Slice(d.Duplicates, func(i, j int) bool {
+		if d.Duplicates[i].Total != d.Duplicates[j].Total {
+			return d.Duplicates[i].Total > d.Duplicates[j].Total
+		}
+		return d.Duplicates[i].Name < d.Duplicates[j].Name
+	})
+	d.ComputedAt = s.now()
+	d.Took = time.Since(start)
+	return d, nil
+}
+
+// Behind counts the adoptions on an older release than the latest.
+func (c currencyRow) Behind() int64 { return c.BehindMaj + c.BehindMin + c.BehindPat }
