@@ -111,6 +111,11 @@ func Build(assets []AssetInfo) *Index {
 		}
 	}
 	for _, info := range assets {
+		// Proposed commercial products are not assets yet, and rejected
+		// proposals never will be.
+		if r := info.Asset.InactiveReason; r == registry.ReasonProposed || r == registry.ReasonProposalRejected {
+			continue
+		}
 		ix.addAsset(info)
 	}
 	for cat, idxs := range ix.byCategory {

@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -78,6 +79,8 @@ type scratch struct {
 	hits  []hit
 	per   map[int32]*assetEvidence
 	order []int32
+	cats  []int32  // category vocabularies named in the text
+	dcats []string // categories of assets linked directly
 }
 
 // assetEvidence gathers what a purchase says about one asset.
@@ -100,9 +103,9 @@ type facts struct {
 	softwareCode string
 	personalCode bool
 	supplierNIT  string
-	supplierName string // folded
+	supplierName string // as written; folded when needed
 	buyer        string
-	categories   []int32 // category vocabularies named in the text
+	categories   []int32 // category vocabularies named in the text (scratch-backed)
 	cueCount     [numCues]int
 }
 
@@ -117,6 +120,16 @@ func (m *Matcher) MatchInto(p *registry.Purchase, s *Scratch, out []Candidate) [
 		sc.tok.add(p.Object)
 	}
 	m.ix.scan(sc)
+	named := false
+	for _, h := range sc.hits {
+		if h.out.kind != kindCue {
+			named = true
+			break
+		}
+	}
+	if !named && (p.Supplier.DocNumber == "" || len(m.ix.bySupplier[p.Supplier.DocNumber]) == 0) {
+		return out // no asset, category or known supplier: the common case, no work
+	}
 	f := m.facts(p, sc)
 	if sc.per == nil {
 		sc.per = map[int32]*assetEvidence{}
@@ -142,13 +155,11 @@ func (m *Matcher) MatchInto(p *registry.Purchase, s *Scratch, out []Candidate) [
 		ev.mentions = append(ev.mentions, h)
 	}
 	start := len(out)
-	directByCategory := map[string]bool{}
+	sc.dcats = sc.dcats[:0]
 	for _, a := range sc.order {
 		c := m.mentioned(p, sc, f, a, sc.per[a])
 		if Direct(c.Relation) {
-			for _, cat := range m.ix.assets[a].categories {
-				directByCategory[cat] = true
-			}
+			sc.dcats = append(sc.dcats, m.ix.assets[a].categories...)
 		}
 		out = append(out, c)
 	}
@@ -163,14 +174,15 @@ func (m *Matcher) MatchInto(p *registry.Purchase, s *Scratch, out []Candidate) [
 			}
 		}
 	}
-	out = m.alternatives(p, f, out, start, directByCategory)
-	res := out[start:]
-	sort.SliceStable(res, func(i, j int) bool {
-		if res[i].Score != res[j].Score {
-			return res[i].Score > res[j].Score
-		}
-		return res[i].AssetID < res[j].AssetID
-	})
+	out = m.alternatives(p, f, out, start, sc.dcats)
+	if res := out[start:]; len(res) > 1 {
+		sort.SliceStable(res, func(i, j int) bool {
+			if res[i].Score != res[j].Score {
+				return res[i].Score > res[j].Score
+			}
+			return res[i].AssetID < res[j].AssetID
+		})
+	}
 	return out
 }
 
@@ -238,7 +250,7 @@ func (m *Matcher) facts(p *registry.Purchase, sc *scratch) facts {
 	if f.company || p.Supplier.DocType == "NIT" {
 		f.supplierNIT = p.Supplier.DocNumber
 	}
-	f.supplierName = foldJoin(p.Supplier.Name)
+	f.supplierName = p.Supplier.Name
 	for _, c := range p.UNSPSC {
 		if f.softwareCode == "" && softwareUNSPSC(c) {
 			f.softwareCode = c
@@ -247,18 +259,18 @@ func (m *Matcher) facts(p *registry.Purchase, sc *scratch) facts {
 	if len(p.UNSPSC) > 0 && personalUNSPSC(p.UNSPSC[0]) {
 		f.personalCode = true
 	}
-	seenCat := map[int32]bool{}
+	sc.cats = sc.cats[:0]
 	for _, h := range sc.hits {
 		switch h.out.kind {
 		case kindCue:
 			f.cueCount[h.out.cue]++
 		case kindCategory:
-			if !seenCat[h.out.asset] {
-				seenCat[h.out.asset] = true
-				f.categories = append(f.categories, h.out.asset)
+			if !slices.Contains(sc.cats, h.out.asset) {
+				sc.cats = append(sc.cats, h.out.asset)
 			}
 		}
 	}
+	f.categories = sc.cats
 	// A person hired for professional or management-support services:
 	// a natural-person supplier, or the wording of such a contract when
 	// the supplier is not known to be a company.
@@ -517,7 +529,8 @@ func (m *Matcher) supplierNamedAfter(f facts, e *assetEntry) bool {
 	if f.supplierName == "" || f.natural {
 		return false
 	}
-	padded := " " + f.supplierName + " "
+	name := foldJoin(f.supplierName)
+	padded := " " + name + " "
 	for i, al := range e.aliases {
 		if strings.Contains(al, "/") {
 			continue
@@ -528,7 +541,7 @@ func (m *Matcher) supplierNamedAfter(f facts, e *assetEntry) bool {
 		}
 		if e.ambiguous[i] {
 			// "PCT" sells PCT Enterprise only when that is its whole name.
-			if f.supplierName == w || strings.HasPrefix(f.supplierName, w+" ") && legalPersonName(f.supplierName[len(w):]) {
+			if name == w || strings.HasPrefix(name, w+" ") && legalPersonName(name[len(w):]) {
 				return true
 			}
 			continue
@@ -586,7 +599,7 @@ func (m *Matcher) supplierOnly(p *registry.Purchase, f facts, a int32) (Candidat
 // alternatives adds ALTERNATIVE candidates: public assets of a category the
 // purchase bought software of, when the buyer did not buy that public
 // asset itself.
-func (m *Matcher) alternatives(p *registry.Purchase, f facts, out []Candidate, start int, directByCategory map[string]bool) []Candidate {
+func (m *Matcher) alternatives(p *registry.Purchase, f facts, out []Candidate, start int, directCats []string) []Candidate {
 	if f.personal || len(m.ix.byCategory) == 0 {
 		return out
 	}
@@ -609,7 +622,7 @@ func (m *Matcher) alternatives(p *registry.Purchase, f facts, out []Candidate, s
 			score += 0.1
 			reasons = append(reasons, fmt.Sprintf("código UNSPSC %s de %s", vi.code, v.label))
 		}
-		if directByCategory[v.category] {
+		if slices.Contains(directCats, v.category) {
 			score += 0.1
 			reasons = append(reasons, "compra o renueva un producto comercial de esa categoría")
 		}
