@@ -65,7 +65,12 @@ type MemCheckpoint struct {
 func (m *MemCheckpoint) Load() (int64, error) { m.mu.Lock(); defer m.mu.Unlock(); return m.seq, nil }
 
 // Save stores the checkpoint.
-func (m *MemCheckpoint) Save(seq int64) error { m.mu.Lock(); defer m.mu.Unlock(); m.seq = seq; return nil }
+func (m *MemCheckpoint) Save(seq int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seq = seq
+	return nil
+}
 
 // Result is the matcher's verdict on one purchase, as `acervo link --json`
 // prints it.
