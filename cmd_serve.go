@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/acervo-co/acervo/registry"
+	"github.com/acervo-co/acervo/registry/storemetrics"
 )
 
 type serveFlags struct {
@@ -49,13 +50,24 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return 2
 	}
 	defer st.Close()
+	reg := prometheus.NewRegistry()
+	storeOps := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "acervo_store_operation_duration_seconds", Help: "Store calls by operation and result.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"op", "result"})
+	reg.MustRegister(storeOps)
+	st = storemetrics.Wrap(st, func(op string, d time.Duration, err error) {
+		result := "ok"
+		if err != nil {
+			result = "error"
+		}
+		storeOps.WithLabelValues(op, result).Observe(d.Seconds())
+	})
 	svc := newService(st, log)
 
 	if f.demo {
 		fmt.Fprintln(stdout, "acervo: --demo: the demo registry is not built yet; starting an empty registry")
 	}
 
-	h := newServer(serverDeps{Store: st, Service: svc, Log: log})
+	h := newServer(serverDeps{Store: st, Service: svc, Log: log, Metrics: reg})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
@@ -82,11 +94,15 @@ type serverDeps struct {
 	Store   registry.Store
 	Service *registry.Service
 	Log     *slog.Logger
+	Metrics *prometheus.Registry
 }
 
 // newServer routes every HTTP interface of Acervo.
 func newServer(d serverDeps) http.Handler {
-	reg := prometheus.NewRegistry()
+	reg := d.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "acervo_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "acervo_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
