@@ -25,11 +25,13 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   cmdServe,
-		"user":    cmdUser,
-		"token":   cmdToken,
-		"export":  cmdExport,
-		"restore": cmdRestore,
+		"serve":    cmdServe,
+		"sync":     cmdSync,
+		"validate": cmdValidate,
+		"user":     cmdUser,
+		"token":    cmdToken,
+		"export":   cmdExport,
+		"restore":  cmdRestore,
 	}
 }
 
