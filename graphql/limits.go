@@ -326,6 +326,9 @@ func (az *analyzer) field(f *ast.Field, parent gql.Type, depth int, mult int64, 
 			}
 		} else if name == "nodes" && parent == az.schema.QueryType() {
 			n := az.listArgLen(f, "ids")
+			if n > az.limits.MaxPage {
+				return reject(CodeArgumentOutOfRange, "nodes takes at most %d ids, not %d", az.limits.MaxPage, n)
+			}
 			mult *= int64(max(n, 1))
 			az.res.nodes += mult
 			if az.res.nodes > int64(az.maxNodes) {
