@@ -1,7 +1,6 @@
 package graphql
 
 import (
-	"errors"
 	"strings"
 	"time"
 
@@ -143,14 +142,10 @@ func (a *api) mutationFields() gql.Fields {
 	return gql.Fields{
 		"registerAsset": {Type: gql.NewNonNull(a.payloadType("RegisterAsset", t.asset)), Description: "Registers a public repository; Acervo mirrors it and reads its publiccode.yml.", Args: input("RegisterAsset", gql.InputObjectConfigFieldMap{
 			"repositoryUrl": {Type: nn(gql.String)},
-			"publisherNit":  {Type: gql.String},
 		}), Resolve: func(p gql.ResolveParams) (interface{}, error) {
 			m := in(p)
 			return mutate(func() (interface{}, error) {
-				if a.register == nil {
-					return nil, errors.New("graphql: no repository registrar configured")
-				}
-				v, err := a.register(p.Context, strings.TrimSpace(inStr(m, "repositoryUrl")), inStr(m, "publisherNit"))
+				v, err := a.register(p.Context, strings.TrimSpace(inStr(m, "repositoryUrl")))
 				if err != nil {
 					return nil, err
 				}

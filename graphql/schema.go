@@ -29,8 +29,8 @@ import (
 type Extension = func(types map[string]gql.Type) (query, mutation gql.Fields)
 
 // Registrar registers a repository URL as a PUBLIC asset and queues its
-// first sync (gitsync's Service.RegisterRepository).
-type Registrar func(ctx context.Context, repositoryURL, publisherNIT string) (registry.Asset, error)
+// first sync.
+type Registrar func(ctx context.Context, repositoryURL string) (registry.Asset, error)
 
 // Config configures the API.
 type Config struct {
@@ -48,8 +48,8 @@ type Config struct {
 	Now     func() time.Time
 	// Extensions add query and mutation fields.
 	Extensions []Extension
-	// RegisterRepository backs registerAsset; when nil, the Service's own
-	// RegisterRepository method is used if it has one.
+	// RegisterRepository backs registerAsset; when nil, it is the
+	// Service's RegisterRepository (egress policy, asset and mirror).
 	RegisterRepository Registrar
 	// ClientIP names the client of a request for the per-IP rate limit
 	// (default: the host of RemoteAddr).
@@ -92,10 +92,9 @@ func newAPI(cfg Config) (*api, error) {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	if a.register == nil {
-		if r, ok := any(cfg.Service).(interface {
-			RegisterRepository(ctx context.Context, url, publisherNIT string) (registry.Asset, error)
-		}); ok {
-			a.register = r.RegisterRepository
+		a.register = func(ctx context.Context, u string) (registry.Asset, error) {
+			v, _, err := cfg.Service.RegisterRepository(ctx, u)
+			return v, err
 		}
 	}
 	a.buildTypes()
