@@ -171,21 +171,16 @@ func (m *geoMap) choropleth(id, title, label, noData string, values map[string]i
 	for _, v := range values {
 		maxV = max(maxV, v)
 	}
-	// Five classes with breaks at 1/5 … of the maximum (rounded up).
-	breaks := make([]int64, 5)
-	for i := range breaks {
-		breaks[i] = int64(math.Ceil(float64(maxV) * float64(i+1) / 5))
-	}
+	// Five classes of equal width over 1..max: class c holds the values
+	// v with ⌈5v/max⌉ = c, so small counts still get distinct colours.
 	class := func(v int64) int {
-		if v <= 0 {
+		if v <= 0 || maxV <= 0 {
 			return 0
 		}
-		for i, b := range breaks {
-			if v <= b {
-				return i + 1
-			}
-		}
-		return 5
+		return int(min(5, (5*v+maxV-1)/maxV))
+	}
+	bounds := func(c int) (lo, hi int64) {
+		return int64(c-1)*maxV/5 + 1, int64(c) * maxV / 5
 	}
 	var sb strings.Builder
 	h := m.height + 40
@@ -205,11 +200,7 @@ func (m *geoMap) choropleth(id, title, label, noData string, values map[string]i
 	fmt.Fprintf(&sb, `<g font-size="13" font-family="Verdana, sans-serif" fill="#000"><text x="%.0f" y="%d">%s</text>`, lx, 24, html.EscapeString(label))
 	y := 36
 	for c := 5; c >= 1; c-- {
-		lo := int64(1)
-		if c > 1 {
-			lo = breaks[c-2] + 1
-		}
-		hi := breaks[c-1]
+		lo, hi := bounds(c)
 		if lo > hi {
 			continue
 		}

@@ -223,5 +223,3 @@ func (s *server) handleTableroCSV(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "error.notfound")
 	}
 }
-
-
