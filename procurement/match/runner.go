@@ -388,10 +388,16 @@ func (r *Runner) process(ctx context.Context, m *Matcher, ps []registry.Purchase
 	if !withdraw {
 		return nil
 	}
-	// A changed purchase may no longer support an earlier suggestion.
-	ids := make([]string, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
+	// A changed purchase may no longer support an earlier suggestion (a
+	// purchase just created has none).
+	ids := make([]string, 0, len(ps))
+	for _, p := range ps {
+		if p.Rev > 1 || !p.UpdatedAt.Equal(p.CreatedAt) {
+			ids = append(ids, p.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	l, err := r.svc.Store().Links().List(ctx, registry.LinkFilter{PurchaseIDs: ids, State: registry.LinkSuggested, Page: registry.Page{First: registry.MaxPageSize}})
 	for err == nil {
