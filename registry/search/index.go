@@ -60,7 +60,8 @@ type Index struct {
 	seq  atomic.Int64
 	kick chan struct{}
 
-	closed atomic.Bool
+	closed   atomic.Bool
+	rebuilds atomic.Int64
 }
 
 // ErrClosed is returned by an Index used after Close.
@@ -146,6 +147,10 @@ func (ix *Index) Close() error {
 	defer ix.imu.Unlock()
 	return ix.idx.Close()
 }
+
+// Rebuilds counts the full rebuilds this Index made (Open of a new or
+// outdated index, Rebuild, a catch-up too far behind).
+func (ix *Index) Rebuilds() int64 { return ix.rebuilds.Load() }
 
 // Seq is the last change sequence number the index applied.
 func (ix *Index) Seq() int64 { return ix.seq.Load() }
@@ -344,6 +349,7 @@ func (ix *Index) Rebuild(ctx context.Context) error {
 		}
 	}
 	ix.seq.Store(head)
+	ix.rebuilds.Add(1)
 	ix.log.Info("search index rebuilt", "assets", assets, "purchases", purchases, "seq", head, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

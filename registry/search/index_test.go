@@ -1,0 +1,328 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/acervo-co/acervo/registry"
+	"github.com/acervo-co/acervo/registry/sqlite"
+)
+
+var t0 = time.Date(2024, 6, 3, 15, 0, 0, 0, time.UTC)
+
+func openStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func ev() *registry.AuditEvent {
+	return &registry.AuditEvent{At: t0, Actor: "system:test", Action: "test", TargetKind: "test", TargetID: "test"}
+}
+
+func addAsset(t *testing.T, st registry.Store, id, name, desc string, cats ...string) registry.Asset {
+	t.Helper()
+	a := registry.Asset{ID: id, Kind: registry.AssetPublic, Slug: registry.Slugify(name), Name: name, RepositoryURL: "https://example.org/" + id,
+		Categories: cats, Active: true, CreatedAt: t0, UpdatedAt: t0,
+		Descriptions: map[string]registry.Description{"es": {ShortDescription: desc}}}
+	if err := st.Assets().Create(t.Context(), &a, ev()); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func ids(t *testing.T, ix *Index, q AssetQuery) []string {
+	t.Helper()
+	if q.Page.First == 0 && q.Page.Last == 0 {
+		q.Page.First = 50
+	}
+	res, err := ix.SearchAssets(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{}
+	for _, h := range res.Hits {
+		out = append(out, h.ID)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestAnalysis(t *testing.T) {
+	st := openStore(t)
+	addAsset(t, st, "a1", "Orfeo", "Sistema de gestión documental y expedientes electrónicos")
+	addAsset(t, st, "a2", "Mi Ciudad", "Aplicación de notificaciones ciudadanas")
+	addAsset(t, st, "a3", "Contabilidad", "Gestiones contables del municipio")
+	ix, err := Open(t.Context(), st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	cases := []struct {
+		text string
+		want []string
+	}{
+		{"gestión", []string{"a1", "a3"}},
+		{"gestion", []string{"a1", "a3"}},
+		{"GESTIONES", []string{"a1", "a3"}},
+		{"expediente electronico", []string{"a1"}},
+		{"notificación", []string{"a2"}},
+		{"notificaciones ciudadanas", []string{"a2"}},
+		{"documentl", []string{"a1"}},   // a typo
+		{"notifcaciones", []string{"a2"}}, // another
+		{"de la y", []string{"a1", "a2", "a3"}}, // only stop words: no text filter
+		{"orfeo notificaciones", []string{}},     // every word must match
+	}
+	for _, c := range cases {
+		if got := ids(t, ix, AssetQuery{Text: c.text}); !slices.Equal(got, c.want) {
+			t.Errorf("%q: %v, want %v", c.text, got, c.want)
+		}
+	}
+}
+
+func TestReopenCatchesUpWithoutRebuild(t *testing.T) {
+	st := openStore(t)
+	dir := filepath.Join(t.TempDir(), "search")
+	addAsset(t, st, "a1", "Orfeo", "gestión documental")
+	ix, err := Open(t.Context(), st, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.Rebuilds() != 1 {
+		t.Fatalf("a new index is built once, got %d", ix.Rebuilds())
+	}
+	seq := ix.Seq()
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Another process writes while this one is down.
+	addAsset(t, st, "a2", "Archivo Digital", "gestión de archivos")
+	ix, err = Open(t.Context(), st, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if ix.Rebuilds() != 0 {
+		t.Fatalf("reopening rebuilt the index")
+	}
+	if ix.Seq() <= seq {
+		t.Fatalf("seq %d after reopening, was %d", ix.Seq(), seq)
+	}
+	if got := ids(t, ix, AssetQuery{Text: "gestion"}); !slices.Equal(got, []string{"a1", "a2"}) {
+		t.Fatalf("after reopening: %v", got)
+	}
+	// A second Open of the same directory (another process) fails clearly.
+	if _, err := Open(t.Context(), st, Options{Dir: dir, OpenTimeout: 200 * time.Millisecond}); err == nil {
+		t.Fatal("a second open of a held index succeeded")
+	}
+}
+
+func TestCatchUpFollowsEveryKind(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	addAsset(t, st, "a1", "Orfeo", "gestión documental")
+	e := registry.Entity{ID: "e1", NIT: "890480184", CheckDigit: registry.NITCheckDigit("890480184"), Name: "Alcaldía de Cartagena", DepartmentCode: "13", CreatedAt: t0, UpdatedAt: t0}
+	if err := st.Entities().Create(ctx, &e, ev()); err != nil {
+		t.Fatal(err)
+	}
+	p := registry.Purchase{ID: "p1", Source: registry.SourceSECOPII, ContractID: "C1", BuyerNIT: e.NIT, Description: "Soporte de Orfeo", Value: 1000, Year: 2024, RowHash: "1",
+		Supplier: registry.Party{DocType: "CC", DocNumber: "123456", Name: "Ana", NaturalPerson: true}}
+	if _, err := st.Purchases().UpsertBatch(ctx, []registry.Purchase{p}, ev()); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(ctx, st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	catch := func() {
+		t.Helper()
+		if _, err := ix.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An adoption makes the entity (and its department) an adopter.
+	ad := registry.Adoption{ID: "ad1", EntityNIT: e.NIT, AssetID: "a1", Status: registry.AdoptionProduction, Verification: registry.VerificationSelfDeclared, CreatedAt: t0, UpdatedAt: t0}
+	if err := st.Adoptions().Create(ctx, &ad, ev()); err != nil {
+		t.Fatal(err)
+	}
+	catch()
+	if got := ids(t, ix, AssetQuery{Department: "13"}); !slices.Equal(got, []string{"a1"}) {
+		t.Fatalf("department filter after an adoption: %v", got)
+	}
+	// The entity moves department.
+	e, _ = st.Entities().Get(ctx, "e1")
+	e.DepartmentCode = "05"
+	if err := st.Entities().Update(ctx, &e, ev()); err != nil {
+		t.Fatal(err)
+	}
+	catch()
+	if got := ids(t, ix, AssetQuery{Department: "05"}); !slices.Equal(got, []string{"a1"}) {
+		t.Fatalf("department filter after the entity moved: %v", got)
+	}
+	// The adoption is deleted.
+	ad, _ = st.Adoptions().Get(ctx, "ad1")
+	if err := st.Adoptions().Delete(ctx, ad.ID, ad.Rev, ev()); err != nil {
+		t.Fatal(err)
+	}
+	catch()
+	if got := ids(t, ix, AssetQuery{AdopterNIT: e.NIT}); len(got) != 0 {
+		t.Fatalf("adopter filter after deleting the adoption: %v", got)
+	}
+	// A link makes the purchase findable by asset; deleting it undoes that.
+	l := registry.PurchaseLink{ID: "l1", PurchaseID: "p1", AssetID: "a1", Relation: registry.RelSupport, Score: 1, State: registry.LinkSuggested}
+	if _, err := st.Links().Upsert(ctx, &l, ev()); err != nil {
+		t.Fatal(err)
+	}
+	catch()
+	linked := func() int64 {
+		res, err := ix.SearchPurchases(ctx, PurchaseQuery{LinkedAssetID: "a1", Page: registry.Page{First: 10}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	if linked() != 1 {
+		t.Fatal("the linked purchase is not found")
+	}
+	l, _ = st.Links().Get(ctx, "l1")
+	l.State = registry.LinkRejected
+	if err := st.Links().Update(ctx, &l, ev()); err != nil {
+		t.Fatal(err)
+	}
+	catch()
+	if linked() != 0 {
+		t.Fatal("a rejected link still links")
+	}
+	// Anonymous supplier filters never match a natural person.
+	for _, anon := range []bool{true, false} {
+		res, err := ix.SearchPurchases(ctx, PurchaseQuery{SupplierDoc: "123456", Anonymous: anon, Page: registry.Page{First: 10}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int64{true: 0, false: 1}[anon]; res.Total != want {
+			t.Fatalf("supplier filter (anonymous %v): %d hits, want %d", anon, res.Total, want)
+		}
+	}
+	// Deleting the asset removes it.
+	a, _ := st.Assets().Get(ctx, "a1")
+	if err := st.Assets().Delete(ctx, a.ID, a.Rev, ev()); err != nil {
+		t.Fatal(err)
+	}
+	catch()
+	if got := ids(t, ix, AssetQuery{Text: "orfeo"}); len(got) != 0 {
+		t.Fatalf("a deleted asset is still found: %v", got)
+	}
+}
+
+// TestWatchSeesOtherWriters: two processes' indexes over one store; one
+// writes through its Service, the other's Watch finds the change by polling.
+func TestWatchSeesOtherWriters(t *testing.T) {
+	st := openStore(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	a, err := Open(ctx, st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, st, Options{PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	svcA := registry.NewService(st, registry.WithClock(func() time.Time { return t0 }))
+	go a.Watch(ctx, svcA)
+	go b.Watch(ctx, nil)
+	sys := registry.WithActor(ctx, registry.SystemActor("test"))
+	asset := registry.Asset{Kind: registry.AssetCommercial, Name: "Sistema Financiero Territorial", Slug: "sft"}
+	if err := svcA.CreateAsset(sys, &asset); err != nil {
+		t.Fatal(err)
+	}
+	for _, ix := range []*Index{a, b} {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			if got := ids(t, ix, AssetQuery{Text: "financiero"}); len(got) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the write never reached an index")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+func TestPagination(t *testing.T) {
+	st := openStore(t)
+	for i := 0; i < 25; i++ {
+		addAsset(t, st, fmt.Sprintf("a%02d", i), fmt.Sprintf("Sistema %02d", i), "gestión documental", []string{"x", "y"}[i%2])
+	}
+	ix, err := Open(t.Context(), st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, sortBy := range []string{SortRelevance, registry.SortName, registry.SortUpdated, registry.SortCreated} {
+		var seen []string
+		after := ""
+		for pages := 0; pages < 10; pages++ {
+			res, err := ix.SearchAssets(t.Context(), AssetQuery{Text: "gestion", Sort: sortBy, Page: registry.Page{First: 7, After: after}, FacetSize: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != 25 {
+				t.Fatalf("%s: total %d", sortBy, res.Total)
+			}
+			for _, h := range res.Hits {
+				seen = append(seen, h.ID)
+			}
+			if !res.PageInfo.HasNextPage {
+				break
+			}
+			after = res.PageInfo.EndCursor
+		}
+		sorted := slices.Clone(seen)
+		slices.Sort(sorted)
+		if len(seen) != 25 || len(slices.Compact(sorted)) != 25 {
+			t.Fatalf("%s: walked %d hits (%d distinct)", sortBy, len(seen), len(slices.Compact(sorted)))
+		}
+		// And backwards from the end.
+		var back []string
+		before := ""
+		for pages := 0; pages < 10; pages++ {
+			res, err := ix.SearchAssets(t.Context(), AssetQuery{Text: "gestion", Sort: sortBy, Page: registry.Page{Last: 7, Before: before}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := []string{}
+			for _, h := range res.Hits {
+				ids = append(ids, h.ID)
+			}
+			back = append(ids, back...)
+			if !res.PageInfo.HasPreviousPage {
+				break
+			}
+			before = res.PageInfo.StartCursor
+		}
+		if !slices.Equal(back, seen) {
+			t.Fatalf("%s: backwards %v, forwards %v", sortBy, back, seen)
+		}
+	}
+	if _, err := ix.SearchAssets(t.Context(), AssetQuery{Sort: registry.SortName, Page: registry.Page{First: 5, After: "garbage"}}); err == nil {
+		t.Fatal("a malformed cursor was accepted")
+	}
+	res, _ := ix.SearchAssets(t.Context(), AssetQuery{Page: registry.Page{First: 1}, FacetSize: 5})
+	if len(res.Facets) == 0 || res.Facets[1].Field != "categories" || len(res.Facets[1].Values) != 2 || res.Facets[1].Values[0].Count != 13 {
+		t.Fatalf("facets: %+v", res.Facets)
+	}
+}
