@@ -98,3 +98,15 @@ func TestUnreadableDocuments(t *testing.T) {
 		})
 	}
 }
+
+func TestFindingsCap(t *testing.T) {
+	doc := strings.Replace(minimal, "  - document-management", strings.Repeat("  - nope\n", 1500), 1)
+	_, findings := Parse([]byte(doc), Options{})
+	if len(findings) != MaxFindings+1 {
+		t.Fatalf("%d findings", len(findings))
+	}
+	last := findings[MaxFindings]
+	if last.Severity != SeverityError || last.Message != "500 more findings are not listed" || last.Line != findings[MaxFindings-1].Line {
+		t.Errorf("last finding %+v", last)
+	}
+}

@@ -24,6 +24,7 @@ type parser struct {
 	f        *File
 	typeErrs int      // type errors met so far
 	pending  []string // key paths decoded in the current top-level key
+	keyIndex map[*yaml.Node]map[string]int
 }
 
 func (p *parser) add(severity, key string, line, col int, format string, args ...any) {

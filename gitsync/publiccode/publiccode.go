@@ -2,6 +2,7 @@ package publiccode
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"sort"
@@ -29,6 +30,9 @@ const (
 	maxExpandedNodes = 100_000
 	// maxDepth bounds the nesting of collections; publiccode.yml needs 5.
 	maxDepth = 64
+	// MaxFindings is the most findings Parse returns; one more says how
+	// many were left out.
+	MaxFindings = 1000
 )
 
 // Options tune Parse. The zero value validates offline, without looking at
@@ -245,6 +249,7 @@ func ParseContext(ctx context.Context, data []byte, opts Options) (*File, []regi
 	p := &parser{opts: opts, ctx: ctx}
 	f := p.run(data)
 	sortFindings(p.findings)
+	p.findings = capFindings(p.findings)
 	if f != nil {
 		sort.SliceStable(f.Skipped, func(i, j int) bool {
 			return less(f.Skipped[i].Line, f.Skipped[i].Column, f.Skipped[j].Line, f.Skipped[j].Column)
@@ -276,6 +281,25 @@ func RefusalCode(findings []registry.Finding) string {
 }
 
 const refusalPrefix = registry.CodeMetadataInvalid + ": "
+
+// capFindings keeps the first MaxFindings findings and says how many more
+// there were, so a hostile file cannot fill the store with findings.
+func capFindings(fs []registry.Finding) []registry.Finding {
+	if len(fs) <= MaxFindings {
+		return fs
+	}
+	severity := SeverityWarning
+	for _, f := range fs[MaxFindings:] {
+		if f.Severity == SeverityError {
+			severity = SeverityError
+			break
+		}
+	}
+	last := fs[MaxFindings-1]
+	more := registry.Finding{Severity: severity, Line: last.Line, Column: last.Column,
+		Message: fmt.Sprintf("%d more findings are not listed", len(fs)-MaxFindings)}
+	return append(fs[:MaxFindings:MaxFindings], more)
+}
 
 func sortFindings(fs []registry.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {

@@ -33,11 +33,8 @@ func (p *parser) at(path string) (int, int) {
 		switch {
 		case n.Kind == yaml.MappingNode:
 			var k, v *yaml.Node
-			for j := 0; j+1 < len(n.Content); j += 2 {
-				if deref(n.Content[j]).Value == s {
-					k, v = n.Content[j], n.Content[j+1]
-					break
-				}
+			if j, ok := p.keysOf(n)[s]; ok {
+				k, v = n.Content[j], n.Content[j+1]
 			}
 			if k == nil {
 				if last {
@@ -68,6 +65,26 @@ func (p *parser) at(path string) (int, int) {
 		}
 	}
 	return 0, 0
+}
+
+// keysOf indexes a mapping's keys (the first of duplicates) once, so that
+// positions are found in constant time however many keys a section has.
+func (p *parser) keysOf(n *yaml.Node) map[string]int {
+	if idx, ok := p.keyIndex[n]; ok {
+		return idx
+	}
+	idx := make(map[string]int, len(n.Content)/2)
+	for j := 0; j+1 < len(n.Content); j += 2 {
+		k := deref(n.Content[j]).Value
+		if _, dup := idx[k]; !dup {
+			idx[k] = j
+		}
+	}
+	if p.keyIndex == nil {
+		p.keyIndex = map[*yaml.Node]map[string]int{}
+	}
+	p.keyIndex[n] = idx
+	return idx
 }
 
 // splitPath splits "a.b[0][en-US].c" into a, b, 0, en-US, c.
