@@ -171,7 +171,6 @@ func fingerprint(f *os.File, st os.FileInfo) (string, error) {
 // batch is what the reader hands the writer.
 type batch struct {
 	ps          []registry.Purchase
-	buyers      []registry.Entity
 	rowsThrough int64 // input rows consumed once this batch is written
 	rejected    int64 // rows rejected since the previous batch
 	dups        int64 // repeated rows (same content) since the previous batch
@@ -205,6 +204,8 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	}
 	defer rej.close()
 
+	// The writer owns cp from here; the reader skips what the checkpoint covers.
+	skipUntil := cp.Rows
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan *batch, 2)
@@ -212,6 +213,7 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	go func() { werr <- im.write(ctx, cancel, batches, &run, &cp, &sum) }()
 
 	seen := map[[2]uint64]seenRow{}
+	buyers := newBuyerSet()
 	cur := &batch{}
 	var rows int64
 	lastProgress := time.Now()
@@ -227,7 +229,7 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 		return true
 	}
 	reject := func(e RowError) {
-		if rows > cp.Rows { // rows before the checkpoint were reported by the earlier run
+		if rows > skipUntil { // rows before the checkpoint were reported by the earlier run
 			rej.add(e)
 			if im.opts.OnReject != nil {
 				im.opts.OnReject(e)
@@ -248,7 +250,7 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 			readErr = err
 			break
 		}
-		skipping := rows < cp.Rows
+		skipping := rows < skipUntil
 		mapped, rerr := im.mapItem(it, f.Dataset)
 		if rerr != nil {
 			rows++
@@ -283,15 +285,13 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 				continue
 			}
 			seen[k] = seenRow{hash: h, line: int32(it.line)}
+			buyers.add(m.Buyer)
 			if skipping {
 				continue
 			}
 			cur.ps = append(cur.ps, *p)
-			if m.Buyer.NIT != "" {
-				cur.buyers = append(cur.buyers, m.Buyer)
-			}
 		}
-		if rows < cp.Rows {
+		if rows < skipUntil {
 			continue
 		}
 		if len(cur.ps) >= im.opts.BatchSize {
@@ -319,6 +319,13 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	}
 	if err := rej.close(); err != nil {
 		return im.fail(&run, sum, err)
+	}
+	if !im.opts.DryRun {
+		n, err := im.writeEntities(ctx, buyers)
+		sum.Entities = n
+		if err != nil {
+			return im.fail(&run, sum, err)
+		}
 	}
 	if im.opts.OnProgress != nil {
 		im.opts.OnProgress(Progress{Rows: rows, Bytes: src.offset(), TotalBytes: total, Done: true})
@@ -385,13 +392,12 @@ func (im *Importer) openRun(ctx context.Context, run *registry.ImportRun, cp *ch
 
 // write is the writer goroutine: entities, purchases, counts, checkpoint.
 func (im *Importer) write(ctx context.Context, cancel func(), batches <-chan *batch, run *registry.ImportRun, cp *checkpoint, sum *Summary) error {
-	entitiesSent := map[string]bool{}
 	var failed error
 	for b := range batches {
 		if failed != nil {
 			continue // drain
 		}
-		if err := im.writeBatch(ctx, b, run, cp, sum, entitiesSent); err != nil {
+		if err := im.writeBatch(ctx, b, run, cp, sum); err != nil {
 			failed = err
 			cancel()
 		}
@@ -399,7 +405,7 @@ func (im *Importer) write(ctx context.Context, cancel func(), batches <-chan *ba
 	return failed
 }
 
-func (im *Importer) writeBatch(ctx context.Context, b *batch, run *registry.ImportRun, cp *checkpoint, sum *Summary, entitiesSent map[string]bool) error {
+func (im *Importer) writeBatch(ctx context.Context, b *batch, run *registry.ImportRun, cp *checkpoint, sum *Summary) error {
 	sum.Rejected += b.rejected
 	sum.Unchanged += b.dups
 	if im.opts.DryRun {
@@ -418,24 +424,6 @@ func (im *Importer) writeBatch(ctx context.Context, b *batch, run *registry.Impo
 			}
 		}
 		return nil
-	}
-	for _, e := range b.buyers {
-		k := e.NIT + "|" + fold(e.Name) + "|" + e.DepartmentCode + "|" + e.MunicipalityCode + "|" + e.Orden + "|" + e.Sector + "|" + e.Rama
-		if entitiesSent[k] {
-			continue
-		}
-		entitiesSent[k] = true
-		wrote, err := im.sink.ImportEntity(ctx, e)
-		if err != nil {
-			if errors.Is(err, registry.ErrInvalid) {
-				im.log.Warn("import: entity not recorded", "nit", e.NIT, "err", err)
-				continue
-			}
-			return fmt.Errorf("entity %s: %w", e.NIT, err)
-		}
-		if wrote {
-			sum.Entities++
-		}
 	}
 	if len(b.ps) > 0 {
 		out, err := im.sink.ImportPurchases(ctx, run.ID, b.ps)
@@ -461,6 +449,71 @@ func (im *Importer) writeBatch(ctx context.Context, b *batch, run *registry.Impo
 	run.Checkpoint = string(cb)
 	im.countsInto(run, *sum)
 	return im.sink.SaveImportRun(ctx, run)
+}
+
+// buyerSet gathers what the rows say about each buyer: the first name seen
+// is the entity's name, the other spellings its aliases, and each field the
+// first non-empty value.
+type buyerSet struct {
+	order []string
+	by    map[string]*registry.Entity
+	names map[string]map[string]bool
+}
+
+func newBuyerSet() *buyerSet {
+	return &buyerSet{by: map[string]*registry.Entity{}, names: map[string]map[string]bool{}}
+}
+
+func (b *buyerSet) add(e registry.Entity) {
+	if e.NIT == "" {
+		return
+	}
+	cur, ok := b.by[e.NIT]
+	if !ok {
+		c := e
+		c.Aliases = nil
+		b.by[e.NIT] = &c
+		b.names[e.NIT] = map[string]bool{fold(e.Name): true}
+		b.order = append(b.order, e.NIT)
+		return
+	}
+	if k := fold(e.Name); !b.names[e.NIT][k] {
+		b.names[e.NIT][k] = true
+		cur.Aliases = append(cur.Aliases, e.Name)
+	}
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	fill(&cur.Orden, e.Orden)
+	fill(&cur.Sector, e.Sector)
+	fill(&cur.Rama, e.Rama)
+	if cur.DepartmentCode == "" {
+		cur.DepartmentCode, cur.MunicipalityCode = e.DepartmentCode, e.MunicipalityCode
+	} else if cur.MunicipalityCode == "" && e.DepartmentCode == cur.DepartmentCode {
+		cur.MunicipalityCode = e.MunicipalityCode
+	}
+}
+
+// writeEntities creates or merges the entity of every buyer seen; an entity
+// the store refuses (an odd NIT) is logged and skipped.
+func (im *Importer) writeEntities(ctx context.Context, b *buyerSet) (int64, error) {
+	var n int64
+	for _, nit := range b.order {
+		wrote, err := im.sink.ImportEntity(ctx, *b.by[nit])
+		if err != nil {
+			if errors.Is(err, registry.ErrInvalid) {
+				im.log.Warn("import: entity not recorded", "nit", nit, "err", err)
+				continue
+			}
+			return n, fmt.Errorf("entity %s: %w", nit, err)
+		}
+		if wrote {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (im *Importer) mapItem(it item, d Dataset) ([]Mapped, *RowError) {

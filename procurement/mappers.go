@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"hash"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -467,6 +468,10 @@ type hashWriter struct {
 
 func (w *hashWriter) s(v string) {
 	w.n(int64(len(v)))
+	if sw, ok := w.h.(io.StringWriter); ok {
+		_, _ = sw.WriteString(v)
+		return
+	}
 	_, _ = w.h.Write([]byte(v))
 }
 

@@ -40,23 +40,60 @@ func isASCII(s string) bool {
 // spaces: "BOGOTÁ, D.C." → "bogota d c", "CoRDOBA" → "cordoba". It is the
 // key of every vocabulary and place lookup.
 func nameKey(s string) string {
-	s = fold(s)
-	var b strings.Builder
-	b.Grow(len(s))
+	b := make([]byte, 0, len(s))
 	space := false
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
+	for i := 0; i < len(s); {
+		c := s[i]
+		var out byte
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+				out = c
+			case c >= 'A' && c <= 'Z':
+				out = c + 'a' - 'A'
 			}
-			space = false
-			b.WriteRune(r)
 		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			if f, ok := foldRune[r]; ok {
+				out = f
+			} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				if space && len(b) > 0 {
+					b = append(b, ' ')
+				}
+				space = false
+				b = utf8.AppendRune(b, unicode.ToLower(r))
+				continue
+			}
+		}
+		if out == 0 {
 			space = true
+			continue
+		}
+		if space && len(b) > 0 {
+			b = append(b, ' ')
+		}
+		space = false
+		b = append(b, out)
+	}
+	return string(b)
+}
+
+// foldRune folds the accented letters of Spanish and its neighbours.
+var foldRune = func() map[rune]byte {
+	m := map[rune]byte{}
+	for _, p := range []struct {
+		from string
+		to   byte
+	}{{"áàâäãÁÀÂÄÃ", 'a'}, {"éèêëÉÈÊË", 'e'}, {"íìîïÍÌÎÏ", 'i'}, {"óòôöõÓÒÔÖÕ", 'o'}, {"úùûüÚÙÛÜ", 'u'},
+		{"ñÑ", 'n'}, {"çÇ", 'c'}} {
+		for _, r := range p.from {
+			m[r] = p.to
 		}
 	}
-	return b.String()
-}
+	return m
+}()
 
 // nullSentinels are the values CCE publishes for "no value", folded.
 var nullSentinels = map[string]bool{
@@ -70,10 +107,17 @@ var nullSentinels = map[string]bool{
 // ("No Definido", "N/D", "Sin Descripcion", "UNSPECIFIED", …) or blank.
 func IsNull(v string) bool {
 	v = strings.TrimSpace(v)
+	if v == "" {
+		return true
+	}
 	if len(v) > 20 {
 		return false
 	}
-	return nullSentinels[fold(v)]
+	switch v[0] {
+	case 'n', 'N', 's', 'S', 'u', 'U', '-':
+		return nullSentinels[fold(v)]
+	}
+	return false
 }
 
 // Clean trims v, collapses runs of white space (new lines included) into one
@@ -147,8 +191,8 @@ func NIT(raw string) (nit string, dv int, dvMismatch bool, err error) {
 		return "", -1, false, fmt.Errorf("%q: check digit %q is not one digit", raw, suffix)
 	}
 	if len(digits) == 10 && (digits[0] == '8' || digits[0] == '9') {
-		if n, d, err := registry.ParseNIT(digits, true); err == nil {
-			return n, d, false, nil
+		if d := registry.NITCheckDigit(digits[:9]); d == int(digits[9]-'0') {
+			return digits[:9], d, false, nil
 		}
 	}
 	return digits, registry.NITCheckDigit(digits), false, nil
@@ -440,7 +484,15 @@ func splitDecimal(s string) (intPart, frac string, err error) {
 	} else {
 		intPart = s
 	}
-	intPart = strings.NewReplacer(".", "", ",", "").Replace(intPart)
+	if strings.ContainsAny(intPart, ".,") {
+		b := make([]byte, 0, len(intPart))
+		for i := 0; i < len(intPart); i++ {
+			if c := intPart[i]; c != '.' && c != ',' {
+				b = append(b, c)
+			}
+		}
+		intPart = string(b)
+	}
 	if strings.ContainsAny(frac, ".,") {
 		return "", "", errors.New("misplaced separator")
 	}

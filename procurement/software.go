@@ -1,9 +1,11 @@
 package procurement
 
 import (
+	"hash/fnv"
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/acervo-co/acervo/registry"
 )
@@ -21,6 +23,9 @@ const (
 // "sistema de riego", …), and known product names. It is safe for
 // concurrent use once built.
 type Detector struct {
+	mu    sync.Mutex
+	cache map[uint64]textScore // text part of the score by text hash
+
 	sure      []term       // unmistakably software: +0.6
 	strong    []term       // software words: +0.35, +0.1 for each further one (twice)
 	medium    []term       // IT words: +0.05 each, at most two
@@ -37,6 +42,8 @@ type term struct {
 	key    string // nameKey form, padded with spaces unless prefix
 	label  string
 	prefix bool
+	first  string // first word, for the quick test
+	single bool   // one word
 }
 
 type product struct {
@@ -54,6 +61,8 @@ func mkTerms(words ...string) []term {
 		} else {
 			t.key = " " + nameKey(w) + " "
 		}
+		ws := strings.Fields(t.key)
+		t.first, t.single = ws[0], len(ws) == 1
 		out = append(out, t)
 	}
 	return out
@@ -158,7 +167,8 @@ func NewDetector(extraProducts ...string) *Detector {
 	}
 	for _, p := range extraProducts {
 		if k := nameKey(p); k != "" && !d.hasProduct(k) {
-			d.products = append(d.products, product{term: term{key: " " + k + " ", label: p}, ambiguous: len(k) <= 4})
+			d.products = append(d.products, product{term: mkTerms(k)[0], ambiguous: len(k) <= 4})
+			d.products[len(d.products)-1].label = p
 		}
 	}
 	return d
@@ -255,17 +265,71 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 			reasons = append(reasons, "tvec-it:"+p.FrameworkAgreement)
 		}
 	}
+	// Text: scored once per distinct text (contracts repeat templates).
+	ts := d.textScore(p.Description, p.Object)
+	score += ts.score
+	reasons = append(reasons, ts.reasons...)
+	if ts.hardware && ts.strongHits == 0 {
+		score -= 0.3
+	}
+	if ts.teaching {
+		score = math.Min(score, 0.25) // teaching software is not buying it
+	}
+	score = math.Max(0, math.Min(1, score))
+	score = math.Round(score*100) / 100
+	sortReasons(reasons)
+	return score, reasons
+}
+
+// textScore is the part of the score the description gives.
+type textScore struct {
+	score      float64
+	reasons    []string
+	strongHits int
+	hardware   bool
+	teaching   bool
+}
+
+const textCacheMax = 1 << 18
+
+func (d *Detector) textScore(desc, object string) textScore {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(desc))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(object))
+	k := h.Sum64()
+	d.mu.Lock()
+	ts, ok := d.cache[k]
+	d.mu.Unlock()
+	if ok {
+		return ts
+	}
+	ts = d.scoreText(desc, object)
+	d.mu.Lock()
+	if d.cache == nil || len(d.cache) >= textCacheMax {
+		d.cache = make(map[uint64]textScore, 1024)
+	}
+	d.cache[k] = ts
+	d.mu.Unlock()
+	return ts
+}
+
+func (d *Detector) scoreText(desc, object string) textScore {
+	var reasons []string
+	score := 0.0
 	// Text.
-	text := " " + nameKey(p.Description+" . "+p.Object) + " "
+	text := " " + nameKey(desc+" . "+object) + " "
+	ti := newTextIndex(text)
 	for _, n := range d.negatives {
-		if strings.Contains(text, " "+n+" ") {
+		if ti.has(firstWord(n)) && strings.Contains(text, " "+n+" ") {
 			reasons = append(reasons, "negative:"+n)
 			text = strings.ReplaceAll(text, " "+n+" ", " _ ")
+			ti = newTextIndex(text)
 		}
 	}
 	sure := false
 	for _, t := range d.sure {
-		if t.match(text) {
+		if t.match(ti) {
 			if !sure {
 				score += 0.6
 			}
@@ -275,7 +339,7 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 	}
 	strongHits := 0
 	for _, t := range d.strong {
-		if t.match(text) {
+		if t.match(ti) {
 			switch {
 			case strongHits == 0:
 				score += 0.35
@@ -289,10 +353,13 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 	if sure {
 		strongHits++
 	}
-	words := strings.Fields(text)
+	words := ti.words
 	objHits := 0
 	for _, o := range d.objects {
 		for _, w := range o.words {
+			if !w.match(ti) {
+				continue
+			}
 			if a, ok := actionBefore(words, w, o.actions); ok {
 				if objHits == 0 {
 					score += 0.5
@@ -307,7 +374,7 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 	}
 	mediumHits := 0
 	for _, t := range d.medium {
-		if t.match(text) {
+		if t.match(ti) {
 			if mediumHits < 2 {
 				score += 0.05
 			}
@@ -316,10 +383,10 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 		}
 	}
 	for _, pr := range d.products {
-		if !pr.match(text) {
+		if !pr.match(ti) {
 			continue
 		}
-		if pr.ambiguous && !containsAny(text, d.context...) {
+		if pr.ambiguous && !containsAny(ti.text, d.context...) {
 			continue
 		}
 		score += 0.3
@@ -328,7 +395,7 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 	}
 	teaching := false
 	for _, t := range d.teaching {
-		if t.match(text) {
+		if t.match(ti) {
 			teaching = true
 			reasons = append(reasons, "teaching:"+t.label)
 			break
@@ -336,30 +403,21 @@ func (d *Detector) Score(p *registry.Purchase) (float64, []string) {
 	}
 	if !sure && objHits == 0 {
 		for _, t := range d.staff {
-			if t.match(text) {
+			if t.match(ti) {
 				score -= 0.3
 				reasons = append(reasons, "staff:"+t.label)
 				break
 			}
 		}
 	}
-	hw := 0
+	hw := false
 	for _, t := range d.hardware {
-		if t.match(text) {
-			hw++
+		if t.match(ti) {
+			hw = true
 			reasons = append(reasons, "hardware:"+t.label)
 		}
 	}
-	if hw > 0 && strongHits == 0 {
-		score -= 0.3
-	}
-	if teaching {
-		score = math.Min(score, 0.25) // teaching software is not buying it
-	}
-	score = math.Max(0, math.Min(1, score))
-	score = math.Round(score*100) / 100
-	sortReasons(reasons)
-	return score, reasons
+	return textScore{score: score, reasons: reasons, strongHits: strongHits, hardware: hw, teaching: teaching}
 }
 
 // actionBefore finds an occurrence of the object w in words with one of the
@@ -397,7 +455,63 @@ func actionBefore(words []string, w term, actions []string) (string, bool) {
 	return "", false
 }
 
-func (t term) match(text string) bool { return strings.Contains(text, t.key) }
+// textIndex is a text's words, for quick term tests.
+type textIndex struct {
+	text  string              // " w1 w2 … "
+	words []string            // in order
+	set   map[string]struct{} // the words
+	pre4  map[string]struct{} // their first four bytes (words of at least four)
+}
+
+func newTextIndex(text string) *textIndex {
+	ws := strings.Fields(text)
+	ti := &textIndex{text: text, words: ws, set: make(map[string]struct{}, len(ws)), pre4: make(map[string]struct{}, len(ws))}
+	for _, w := range ws {
+		ti.set[w] = struct{}{}
+		if len(w) >= 4 {
+			ti.pre4[w[:4]] = struct{}{}
+		}
+	}
+	return ti
+}
+
+func (ti *textIndex) has(w string) bool {
+	_, ok := ti.set[w]
+	return ok
+}
+
+func (ti *textIndex) hasPrefix(p string) bool {
+	if len(p) >= 4 {
+		if _, ok := ti.pre4[p[:4]]; !ok {
+			return false
+		}
+	}
+	for _, w := range ti.words {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstWord(s string) string {
+	if i := strings.IndexByte(s, ' '); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (t term) match(ti *textIndex) bool {
+	switch {
+	case t.single && t.prefix:
+		return ti.hasPrefix(t.first)
+	case t.single:
+		return ti.has(t.first)
+	case !ti.has(t.first):
+		return false
+	}
+	return strings.Contains(ti.text, t.key)
+}
 
 func containsAny(s string, subs ...string) bool {
 	for _, x := range subs {

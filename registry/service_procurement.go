@@ -167,11 +167,16 @@ func mergeChanges(cur, e Entity) bool {
 	if cur.MunicipalityCode == "" && e.MunicipalityCode != "" && (cur.DepartmentCode == "" || cur.DepartmentCode == e.DepartmentCode) {
 		return true
 	}
-	name := strings.TrimSpace(e.Name)
-	if name == "" || Fold(name) == Fold(cur.Name) {
-		return false
+	for _, name := range append([]string{e.Name}, e.Aliases...) {
+		name = strings.TrimSpace(name)
+		if name == "" || Fold(name) == Fold(cur.Name) {
+			continue
+		}
+		if !slices.ContainsFunc(cur.Aliases, func(a string) bool { return Fold(a) == Fold(name) }) {
+			return true
+		}
 	}
-	return !slices.ContainsFunc(cur.Aliases, func(a string) bool { return Fold(a) == Fold(name) })
+	return false
 }
 
 // StartImportRun records the start of an import (administrators and the
