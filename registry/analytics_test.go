@@ -168,10 +168,10 @@ func TestVersionCurrency(t *testing.T) {
 	e.asset(t, registry.Asset{Kind: registry.AssetPublic, Name: "Orfeo", RepositoryURL: "https://git.example.gov.co/orfeo"},
 		"v1.4.0", "v2.0.0!", "v2.1.0", "v2.1.3", "v2.2.0", "v3.0.0-beta.1")
 	byEntity := map[string]registry.Adoption{
-		aNITHacienda:  e.adopt(t, aNITHacienda, "orfeo", "v2.2.0", ""),   // current (the beta does not count)
-		aNITCartagena: e.adopt(t, aNITCartagena, "orfeo", "v2.1.3", ""),  // behind minor
-		aNITPasto:     e.adopt(t, aNITPasto, "orfeo", "v1.4.0", ""),      // behind major
-		aNITSENA:      e.adopt(t, aNITSENA, "orfeo", "v2.0.0", ""),       // withdrawn, behind minor
+		aNITHacienda:  e.adopt(t, aNITHacienda, "orfeo", "v2.2.0", ""),  // current (the beta does not count)
+		aNITCartagena: e.adopt(t, aNITCartagena, "orfeo", "v2.1.3", ""), // behind minor
+		aNITPasto:     e.adopt(t, aNITPasto, "orfeo", "v1.4.0", ""),     // behind major
+		aNITSENA:      e.adopt(t, aNITSENA, "orfeo", "v2.0.0", ""),      // withdrawn, behind minor
 	}
 	extra := e.adopt(t, aNITCartagena, "orfeo", "", "~2.1.0") // constraint: newest allowed v2.1.3
 	admin := registry.WithActor(t.Context(), registry.Actor{UserID: "admin", Grants: []registry.Grant{{Role: registry.RoleAdmin}}})
