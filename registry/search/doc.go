@@ -7,8 +7,8 @@
 //   - the index records, inside each batch it writes, the last change
 //     sequence number it applied, so a restart only catches up with the
 //     changes made since (Store.Changes), whoever made them;
-//   - Watch applies changes as they happen: it is kicked by the Service's
-//     OnWrite hook for this process's writes and polls the store for other
+//   - Watch applies changes as they happen: Attach hooks it on the Service's
+//     OnWrite for this process's writes, and it polls the store for other
 //     processes' writes (several acervo serve on one MongoDB);
 //   - Rebuild re-reads everything (acervo reindex).
 //

@@ -173,13 +173,18 @@ func (ix *Index) Kick() {
 	}
 }
 
-// Watch keeps the index current until ctx ends: it registers a hook on svc
-// (when not nil) so this process's writes are applied at once, and polls
-// the store for other processes' writes every PollInterval.
-func (ix *Index) Watch(ctx context.Context, svc *registry.Service) {
-	if svc != nil {
-		svc.OnWrite(func(context.Context, registry.Change) { ix.Kick() })
-	}
+// Attach registers the index on svc's OnWrite hook, so this process's
+// writes are applied at once (Watch runs the catch-up). Call it while
+// wiring, before the Service takes writes: the hook list is not
+// synchronised.
+func (ix *Index) Attach(svc *registry.Service) {
+	svc.OnWrite(func(context.Context, registry.Change) { ix.Kick() })
+}
+
+// Watch keeps the index current until ctx ends: it applies the changes as
+// soon as Attach's hook kicks it, and polls the store every PollInterval
+// for other processes' writes.
+func (ix *Index) Watch(ctx context.Context) {
 	t := time.NewTicker(ix.opts.PollInterval)
 	defer t.Stop()
 	for {

@@ -77,10 +77,10 @@ func TestAnalysis(t *testing.T) {
 		{"expediente electronico", []string{"a1"}},
 		{"notificación", []string{"a2"}},
 		{"notificaciones ciudadanas", []string{"a2"}},
-		{"documentl", []string{"a1"}},   // a typo
-		{"notifcaciones", []string{"a2"}}, // another
+		{"documentl", []string{"a1"}},           // a typo
+		{"notifcaciones", []string{"a2"}},       // another
 		{"de la y", []string{"a1", "a2", "a3"}}, // only stop words: no text filter
-		{"orfeo notificaciones", []string{}},     // every word must match
+		{"orfeo notificaciones", []string{}},    // every word must match
 	}
 	for _, c := range cases {
 		if got := ids(t, ix, AssetQuery{Text: c.text}); !slices.Equal(got, c.want) {
@@ -241,8 +241,9 @@ func TestWatchSeesOtherWriters(t *testing.T) {
 	}
 	defer b.Close()
 	svcA := registry.NewService(st, registry.WithClock(func() time.Time { return t0 }))
-	go a.Watch(ctx, svcA)
-	go b.Watch(ctx, nil)
+	a.Attach(svcA)
+	go a.Watch(ctx)
+	go b.Watch(ctx)
 	sys := registry.WithActor(ctx, registry.SystemActor("test"))
 	asset := registry.Asset{Kind: registry.AssetCommercial, Name: "Sistema Financiero Territorial", Slug: "sft"}
 	if err := svcA.CreateAsset(sys, &asset); err != nil {
