@@ -249,7 +249,7 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 	adopting := map[string]bool{}
 	adoptedAssets := map[string]bool{}
 	for _, ad := range ads {
-		if ad.Status == registry.AdoptionRetired {
+		if ad.Status == registry.AdoptionRetired || ad.Pending {
 			continue
 		}
 		code := entDept[ad.EntityNIT]
@@ -313,7 +313,7 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 	}
 	cur := map[string]*currencyRow{}
 	for _, ad := range ads {
-		if ad.Status == registry.AdoptionRetired {
+		if ad.Status == registry.AdoptionRetired || ad.Pending {
 			continue
 		}
 		row, ok := cur[ad.AssetID]

@@ -267,6 +267,7 @@ func readRejects(path string) ([]rejectRow, bool, error) {
 	defer f.Close()
 	cr := csv.NewReader(f)
 	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
 	var out []rejectRow
 	for first := true; ; first = false {
 		rec, err := cr.Read()

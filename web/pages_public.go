@@ -232,7 +232,7 @@ func (s *server) adopterCount(ctx context.Context, assetID string) (int64, error
 	}
 	seen := map[string]bool{}
 	for _, a := range l.Items {
-		if a.Status != registry.AdoptionRetired {
+		if a.Status != registry.AdoptionRetired && !a.Pending {
 			seen[a.EntityNIT] = true
 		}
 	}
@@ -401,7 +401,7 @@ func (s *server) activoView(r *http.Request, slug string, form adoptionForm) (*v
 			}
 		}
 		rows = append(rows, row)
-		if ad.Status != registry.AdoptionRetired && e.DepartmentCode != "" && !countedEntity[e.NIT] {
+		if ad.Status != registry.AdoptionRetired && !ad.Pending && e.DepartmentCode != "" && !countedEntity[e.NIT] {
 			countedEntity[e.NIT] = true
 			counts[e.DepartmentCode]++
 		}
