@@ -19,6 +19,8 @@
 // YAML aliases than Options.MaxAliases (32), with aliases expanding past
 // 100,000 nodes ("billion laughs"), recursive aliases or nesting deeper
 // than 64 levels is refused with one METADATA_INVALID error (RefusalCode).
+// At most MaxFindings (1000) findings are returned, then one saying how many
+// more there were. YAML merge keys (<<) are reported as errors.
 //
 // Colombian extension: organisation.uri (and fundedBy[].uri) may be
 // urn:co:nit:<NIT>, optionally with the check digit (urn:co:nit:899999001-7).
