@@ -216,6 +216,10 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	buyers := newBuyerSet()
 	cur := &batch{}
 	var rows int64
+	if r, ok := src.(interface{ startAt(int64) }); ok && skipUntil > 0 {
+		r.startAt(skipUntil) // a remote source starts where the checkpoint is
+		rows = skipUntil
+	}
 	lastProgress := time.Now()
 	send := func() bool {
 		cur.rowsThrough = rows
@@ -309,22 +313,22 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	}
 	close(batches)
 	if err := <-werr; err != nil {
-		return im.fail(&run, sum, err)
+		return im.fail(ctx, &run, sum, err)
 	}
 	if readErr != nil {
-		return im.fail(&run, sum, readErr)
+		return im.fail(ctx, &run, sum, readErr)
 	}
 	if err := ctx.Err(); err != nil {
-		return im.fail(&run, sum, err)
+		return im.fail(ctx, &run, sum, err)
 	}
 	if err := rej.close(); err != nil {
-		return im.fail(&run, sum, err)
+		return im.fail(ctx, &run, sum, err)
 	}
 	if !im.opts.DryRun {
 		n, err := im.writeEntities(ctx, buyers)
 		sum.Entities = n
 		if err != nil {
-			return im.fail(&run, sum, err)
+			return im.fail(ctx, &run, sum, err)
 		}
 	}
 	if im.opts.OnProgress != nil {
@@ -346,11 +350,11 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	return sum, nil
 }
 
-func (im *Importer) fail(run *registry.ImportRun, sum Summary, err error) (Summary, error) {
+func (im *Importer) fail(ctx context.Context, run *registry.ImportRun, sum Summary, err error) (Summary, error) {
 	if !im.opts.DryRun && run.ID != "" {
 		run.Status, run.Error = registry.ImportFailed, err.Error()
 		im.countsInto(run, sum)
-		if serr := im.sink.SaveImportRun(context.Background(), run); serr != nil {
+		if serr := im.sink.SaveImportRun(context.WithoutCancel(ctx), run); serr != nil {
 			im.log.Error("import: saving the failed run", "run", run.ID, "err", serr)
 		}
 	}
