@@ -186,6 +186,12 @@ func (r *Runner) LoadIndex(ctx context.Context) (*Matcher, error) {
 	return m, nil
 }
 
+// Matcher returns the current matcher, loading the index on first use.
+func (r *Runner) Matcher(ctx context.Context) (*Matcher, error) { return r.matcher(r.sys(ctx)) }
+
+// Threshold is the score from which candidates become suggestions.
+func (r *Runner) Threshold() float64 { return r.opt.Threshold }
+
 func (r *Runner) matcher(ctx context.Context) (*Matcher, error) {
 	r.mu.Lock()
 	m := r.m
