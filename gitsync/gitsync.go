@@ -113,6 +113,8 @@ type Syncer struct {
 	log   *slog.Logger
 	useGo bool
 
+	licenses *licenseScanner
+
 	mu    sync.Mutex
 	hosts map[string]int // syncs running per host
 }
@@ -134,7 +136,7 @@ func New(cfg Config, svc *registry.Service, log *slog.Logger) (*Syncer, error) {
 	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return nil, fmt.Errorf("gitsync: mirrors directory: %w", err)
 	}
-	s := &Syncer{cfg: cfg, svc: svc, log: log, hosts: map[string]int{}}
+	s := &Syncer{cfg: cfg, svc: svc, log: log, hosts: map[string]int{}, licenses: newLicenseScanner()}
 	switch cfg.Fetcher {
 	case FetchGoGit:
 		s.useGo = true

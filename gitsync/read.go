@@ -17,7 +17,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
-	"github.com/google/licensecheck"
 
 	"github.com/acervo-co/acervo/gitsync/publiccode"
 	"github.com/acervo-co/acervo/registry"
@@ -111,11 +110,12 @@ type extractor struct {
 	repo     *git.Repository
 	opts     publiccode.Options
 	maxPC    int64
-	licenses map[plumbing.Hash]string
+	scanner  *licenseScanner
+	licenses *licenseCache
 }
 
-func newExtractor(repo *git.Repository, opts publiccode.Options, maxPC int64) *extractor {
-	return &extractor{repo: repo, opts: opts, maxPC: maxPC, licenses: map[plumbing.Hash]string{}}
+func newExtractor(repo *git.Repository, opts publiccode.Options, maxPC int64, scanner *licenseScanner, cache *licenseCache) *extractor {
+	return &extractor{repo: repo, opts: opts, maxPC: maxPC, scanner: scanner, licenses: cache}
 }
 
 // snapshot is what a commit holds.
@@ -234,7 +234,7 @@ func (x *extractor) license(tree *object.Tree) string {
 		return ""
 	}
 	e := es[0]
-	if l, ok := x.licenses[e.Hash]; ok {
+	if l, ok := x.licenses.get(e.Hash.String()); ok {
 		return l
 	}
 	b, err := x.blob(e)
@@ -245,32 +245,9 @@ func (x *extractor) license(tree *object.Tree) string {
 	if err != nil {
 		return ""
 	}
-	l := identifyLicense(data)
-	x.licenses[e.Hash] = l
+	l := x.scanner.identify(data)
+	x.licenses.put(e.Hash.String(), l)
 	return l
-}
-
-// identifyLicense returns the SPDX expression of a licence text, or ""
-// when it is not recognised with confidence.
-func identifyLicense(text []byte) string {
-	cov := licensecheck.Scan(text)
-	if cov.Percent < 70 {
-		return ""
-	}
-	var ids []string
-	seen := map[string]bool{}
-	for _, m := range cov.Match {
-		if m.IsURL || seen[m.ID] {
-			continue
-		}
-		seen[m.ID] = true
-		ids = append(ids, m.ID)
-	}
-	expr := strings.Join(ids, " AND ")
-	if !registry.ValidSPDXExpression(expr) {
-		return ""
-	}
-	return expr
 }
 
 // readme returns the first 256 KiB of the root README.

@@ -97,6 +97,7 @@ func truncate(s string, n int) string {
 }
 
 func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result) error {
+	started := time.Now()
 	t, err := s.cfg.Policy.CheckURL(ctx, m.URL)
 	if err != nil {
 		return err
@@ -134,9 +135,11 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 		return s.svc.SaveMirrorState(sctx, m)
 	}
 
+	s.log.Debug("listed refs", "url", m.URL, "refs", len(refs.Refs), "changed", true, "elapsed", time.Since(started))
 	if err := s.fetch(ctx, dir, first, t, refs, counter); err != nil {
 		return err
 	}
+	s.log.Debug("fetched", "url", m.URL, "bytes", counter.Bytes(), "elapsed", time.Since(started))
 	res.Status = StatusUpdated
 	if first || m.Status == registry.MirrorNew {
 		res.Status = StatusNew
@@ -144,6 +147,7 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 	if err := s.record(ctx, m, dir, res); err != nil {
 		return s.cause(ctx, counter, nil, err)
 	}
+	s.log.Debug("recorded", "url", m.URL, "releases", len(res.Releases), "elapsed", time.Since(started))
 	now := s.svc.Now()
 	m.RefsHash = hash
 	m.Status = registry.MirrorOK
@@ -255,7 +259,13 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, res
 		_, err := s.svc.Store().Entities().GetByNIT(ctx, nit)
 		return err == nil
 	}}
-	x := newExtractor(repo, opts, s.cfg.MaxPubliccode)
+	cache := loadLicenseCache(dir)
+	defer func() {
+		if err := cache.save(); err != nil {
+			s.log.Warn("save licence cache", "mirror", m.ID, "err", err)
+		}
+	}()
+	x := newExtractor(repo, opts, s.cfg.MaxPubliccode, s.licenses, cache)
 	tags, err := readTags(repo)
 	if err != nil {
 		return fmt.Errorf("read tags: %w", err)

@@ -1,0 +1,488 @@
+// Command benchcmd measures Acervo's mirror syncs against the git CLI on the
+// same repositories, served over loopback HTTP by git http-backend in the
+// same run:
+//
+//   - a no-change sync of N repositories vs a `git ls-remote` loop;
+//   - the first mirror of a repository with 5,000 commits and 200 tags vs
+//     `git clone --mirror`;
+//   - a fetch after 20 new commits vs `git fetch`;
+//
+// each with its wall time (median of -reps runs) and peak memory (the
+// largest resident set of the measured process and its children, from
+// getrusage). Every measured operation runs in a process of its own.
+//
+// Run it with scripts/bench_gitsync.sh, or: go run ./gitsync/internal/benchcmd.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/acervo-co/acervo/gitsync"
+	"github.com/acervo-co/acervo/gitsync/egress"
+	"github.com/acervo-co/acervo/registry"
+	"github.com/acervo-co/acervo/registry/sqlite"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "child-sync" {
+		os.Exit(childSync(os.Args[2:]))
+	}
+	os.Exit(orchestrate(os.Args[1:]))
+}
+
+// childSync is one measured `acervo sync --url …`: it opens the embedded
+// store, syncs the URLs listed in a file and prints the outcome counts.
+func childSync(args []string) int {
+	fs := flag.NewFlagSet("child-sync", flag.ContinueOnError)
+	data := fs.String("data", "", "data directory")
+	urlsFile := fs.String("urls", "", "file with one URL a line")
+	conc := fs.Int("concurrency", 1, "syncs at once")
+	fetcher := fs.String("fetcher", "", "cli or gogit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	b, err := os.ReadFile(*urlsFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	urls := strings.Fields(string(b))
+	ctx := registry.WithActor(context.Background(), registry.SystemActor("sync"))
+	st, err := sqlite.Open(ctx, *data)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer st.Close()
+	policy := &egress.Policy{AllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	svc := registry.NewService(st, registry.WithRepositoryChecker(registry.RepositoryCheckerFunc(
+		func(ctx context.Context, u string) (registry.RepositoryLocation, error) {
+			return gitsync.CheckRepository(ctx, policy, u)
+		})))
+	s, err := gitsync.New(gitsync.Config{MirrorsDir: filepath.Join(*data, "mirrors"), Policy: policy,
+		Fetcher: *fetcher, Concurrency: *conc, PerHost: *conc}, svc, logger())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	counts := map[string]int{}
+	releases := 0
+	for _, r := range s.SyncURLs(ctx, urls, nil) {
+		counts[r.Status]++
+		releases += len(r.Releases)
+		if r.Status == gitsync.StatusFailed {
+			fmt.Fprintf(os.Stderr, "%s: %s %s\n", r.URL, r.ErrorCode, r.Error)
+		}
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"statuses": counts, "releases": releases})
+	if counts[gitsync.StatusFailed] > 0 {
+		return 1
+	}
+	return 0
+}
+
+// logger logs to stderr at ACERVO_LOG_LEVEL (nothing when unset).
+func logger() *slog.Logger {
+	lv := os.Getenv("ACERVO_LOG_LEVEL")
+	if lv == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(lv))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+type config struct {
+	work        string
+	repos       int
+	commits     int
+	tags        int
+	reps        int
+	concurrency int
+	fetcher     string
+	jsonOut     string
+}
+
+func orchestrate(args []string) int {
+	var c config
+	fs := flag.NewFlagSet("benchcmd", flag.ContinueOnError)
+	fs.StringVar(&c.work, "work", "", "work directory (a temporary one when empty; removed at the end)")
+	fs.IntVar(&c.repos, "repos", 200, "repositories of the no-change sync")
+	fs.IntVar(&c.commits, "commits", 5000, "commits of the big repository")
+	fs.IntVar(&c.tags, "tags", 200, "tags of the big repository")
+	fs.IntVar(&c.reps, "reps", 3, "runs of each measurement (median)")
+	fs.IntVar(&c.concurrency, "concurrency", 1, "Acervo's syncs at once in the no-change sync (the ls-remote loop is sequential)")
+	fs.StringVar(&c.fetcher, "fetcher", "", "Acervo's fetcher: cli or gogit (default: git when installed)")
+	fs.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "benchcmd:", err)
+		return 1
+	}
+	return 0
+}
+
+// measurement is one operation's median time and peak memory.
+type measurement struct {
+	Name    string        `json:"name"`
+	Seconds float64       `json:"seconds"`
+	MaxRSS  int64         `json:"maxRssKiB"`
+	Runs    []float64     `json:"runs"`
+	d       time.Duration `json:"-"`
+}
+
+type comparison struct {
+	What        string      `json:"what"`
+	Acervo      measurement `json:"acervo"`
+	Git         measurement `json:"git"`
+	TimeRatio   float64     `json:"timeRatio"`
+	MemRatio    float64     `json:"memoryRatio"`
+	TimeTarget  float64     `json:"timeTarget"`
+	MemoryLimit float64     `json:"memoryTarget"`
+}
+
+// measure runs cmd and returns its wall time and the peak resident memory
+// (KiB) of it and its descendants.
+func measure(cmd *exec.Cmd) (time.Duration, int64, error) {
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if os.Getenv("ACERVO_LOG_LEVEL") != "" {
+		cmd.Stderr = io.MultiWriter(&stderr, os.Stderr)
+	}
+	if cmd.Stdout == nil {
+		cmd.Stdout = io.Discard
+	}
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		return d, 0, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
+	}
+	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	var rss int64
+	if ru != nil {
+		rss = ru.Maxrss
+	}
+	return d, rss, nil
+}
+
+func summarise(name string, ds []time.Duration, rss []int64) measurement {
+	sorted := append([]time.Duration(nil), ds...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	m := measurement{Name: name, d: sorted[len(sorted)/2]}
+	m.Seconds = m.d.Seconds()
+	for _, d := range ds {
+		m.Runs = append(m.Runs, d.Seconds())
+	}
+	for _, r := range rss {
+		m.MaxRSS = max(m.MaxRSS, r)
+	}
+	return m
+}
+
+func gitEnv() []string {
+	return append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_TERMINAL_PROMPT=0",
+		"GIT_AUTHOR_NAME=Bench", "GIT_AUTHOR_EMAIL=bench@example.gov.co", "GIT_COMMITTER_NAME=Bench", "GIT_COMMITTER_EMAIL=bench@example.gov.co")
+}
+
+func git(dir string, args ...string) error {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = gitEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// fastImport builds a repository from a fast-import stream.
+func fastImport(dir string, stream string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := git(dir, "init", "-q", "-b", "main"); err != nil {
+		return err
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir = dir
+	cmd.Env = gitEnv()
+	cmd.Stdin = strings.NewReader(stream)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("fast-import: %v\n%s", err, out)
+	}
+	return git(dir, "reset", "-q", "--hard", "main")
+}
+
+const publiccodeYML = `publiccodeYmlVersion: "0"
+name: Bench
+url: "https://git.example.gov.co/bench.git"
+platforms: [web]
+categories: [document-management]
+developmentStatus: stable
+softwareType: "standalone/web"
+description:
+  es:
+    shortDescription: Repositorio de medición.
+    longDescription: >
+      Repositorio generado para medir la sincronización de réplicas de
+      Acervo frente al cliente git, con miles de commits y cientos de
+      etiquetas, servido por HTTP en la interfaz de bucle local del equipo.
+      No contiene software real; solo archivos de texto que cambian.
+    features: [Medir]
+legal:
+  license: MIT
+maintenance:
+  type: internal
+  contacts:
+    - name: Bench
+localisation:
+  localisationReady: false
+  availableLanguages: [es]
+`
+
+// bigStream is a fast-import stream of commits commits over 100 files,
+// with tags tags (half annotated) spread over the history.
+func bigStream(commits, tags, from int, parent string) string {
+	var b strings.Builder
+	every := max(commits/max(tags, 1), 1)
+	t0 := int64(1_700_000_000)
+	for i := from; i < from+commits; i++ {
+		when := t0 + int64(i)*600
+		fmt.Fprintf(&b, "commit refs/heads/main\nmark :%d\ncommitter Bench <bench@example.gov.co> %d +0000\n", i+1, when)
+		msg := fmt.Sprintf("change %d", i)
+		fmt.Fprintf(&b, "data %d\n%s\n", len(msg), msg)
+		if i == from && parent != "" {
+			fmt.Fprintf(&b, "from %s\n", parent)
+		}
+		if i == 0 {
+			for name, content := range map[string]string{"LICENSE": "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy of this software.\n", "README.md": "# Bench\n", "publiccode.yml": publiccodeYML} {
+				fmt.Fprintf(&b, "M 644 inline %s\ndata %d\n%s\n", name, len(content), content)
+			}
+		}
+		content := fmt.Sprintf("package p%d\n\n// revision %d\nvar V = %d\n%s", i%100, i, i, strings.Repeat("// line of text that makes the file a bit larger\n", 20+i%7))
+		fmt.Fprintf(&b, "M 644 inline src/p%02d/file.go\ndata %d\n%s\n", i%100, len(content), content)
+		if parent == "" && tags > 0 && (i+1)%every == 0 && (i+1)/every <= tags {
+			n := (i + 1) / every
+			tag := fmt.Sprintf("v1.%d.0", n)
+			if n%2 == 0 {
+				tm := "release " + tag
+				fmt.Fprintf(&b, "tag %s\nfrom :%d\ntagger Bench <bench@example.gov.co> %d +0000\ndata %d\n%s\n", tag, i+1, when+60, len(tm), tm)
+			} else {
+				fmt.Fprintf(&b, "reset refs/tags/%s\nfrom :%d\n\n", tag, i+1)
+			}
+		}
+	}
+	return b.String()
+}
+
+func run(c config) error {
+	if _, err := exec.LookPath("git"); err != nil {
+		return fmt.Errorf("git is needed for the comparison: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if c.work == "" {
+		d, err := os.MkdirTemp("", "acervo-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		c.work = d
+	}
+	src := filepath.Join(c.work, "src")
+	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
+
+	logf("building %d small repositories and one of %d commits and %d tags in %s", c.repos, c.commits, c.tags, c.work)
+	for i := range c.repos {
+		if err := fastImport(filepath.Join(src, fmt.Sprintf("small%03d", i)), bigStream(5, 2, 0, "")); err != nil {
+			return err
+		}
+	}
+	big := filepath.Join(src, "big")
+	if err := fastImport(big, bigStream(c.commits, c.tags, 0, "")); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(r.URL.Path, "/")
+		for _, sub := range []string{"info/refs", "git-upload-pack"} {
+			if repoPath, ok := strings.CutSuffix(p, "/"+sub); ok {
+				gitsync.ServeRepository(w, r, "git", src, repoPath, sub)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+
+	writeURLs := func(name string, urls []string) string {
+		p := filepath.Join(c.work, name)
+		_ = os.WriteFile(p, []byte(strings.Join(urls, "\n")+"\n"), 0o644)
+		return p
+	}
+	var smallURLs []string
+	for i := range c.repos {
+		smallURLs = append(smallURLs, fmt.Sprintf("%s/small%03d", base, i))
+	}
+	smallFile := writeURLs("small.txt", smallURLs)
+	bigURL := base + "/big"
+	bigFile := writeURLs("big.txt", []string{bigURL})
+	acervo := func(data, urls string, conc int) *exec.Cmd {
+		args := []string{"child-sync", "-data", data, "-urls", urls, "-concurrency", fmt.Sprint(conc)}
+		if c.fetcher != "" {
+			args = append(args, "-fetcher", c.fetcher)
+		}
+		return exec.Command(self, args...)
+	}
+	gitCmd := func(dir string, args ...string) *exec.Cmd {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = gitEnv()
+		return cmd
+	}
+	var results []comparison
+
+	// 1. No-change sync of N repositories vs a git ls-remote loop.
+	noChange := filepath.Join(c.work, "nochange")
+	logf("first sync of the %d small repositories (not measured)", c.repos)
+	if _, _, err := measure(acervo(noChange, smallFile, 4)); err != nil {
+		return err
+	}
+	var ad, gd []time.Duration
+	var ar, gr []int64
+	script := `while read -r u; do git ls-remote "$u" >/dev/null || exit 1; done < "$1"`
+	for i := range c.reps {
+		logf("no-change sync, run %d", i+1)
+		d, r, err := measure(exec.Command("bash", "-c", script, "bash", smallFile))
+		if err != nil {
+			return err
+		}
+		gd, gr = append(gd, d), append(gr, r)
+		d, r, err = measure(acervo(noChange, smallFile, c.concurrency))
+		if err != nil {
+			return err
+		}
+		ad, ar = append(ad, d), append(ar, r)
+	}
+	results = append(results, compare(fmt.Sprintf("no-change sync of %d repositories", c.repos),
+		summarise("acervo sync", ad, ar), summarise("git ls-remote loop", gd, gr), 1.2))
+
+	// 2. First mirror of the big repository vs git clone --mirror.
+	ad, gd, ar, gr = nil, nil, nil, nil
+	var acervoData, gitMirror string
+	for i := range c.reps {
+		logf("first mirror, run %d", i+1)
+		gitMirror = filepath.Join(c.work, fmt.Sprintf("git-mirror-%d", i))
+		d, r, err := measure(gitCmd(c.work, "clone", "-q", "--mirror", bigURL, gitMirror))
+		if err != nil {
+			return err
+		}
+		gd, gr = append(gd, d), append(gr, r)
+		acervoData = filepath.Join(c.work, fmt.Sprintf("first-%d", i))
+		d, r, err = measure(acervo(acervoData, bigFile, 1))
+		if err != nil {
+			return err
+		}
+		ad, ar = append(ad, d), append(ar, r)
+	}
+	results = append(results, compare(fmt.Sprintf("first mirror (%d commits, %d tags)", c.commits, c.tags),
+		summarise("acervo sync", ad, ar), summarise("git clone --mirror", gd, gr), 1.3))
+
+	// 3. Fetch after 20 new commits vs git fetch.
+	ad, gd, ar, gr = nil, nil, nil, nil
+	next := c.commits
+	for i := range c.reps {
+		logf("fetch after 20 commits, run %d", i+1)
+		if err := appendCommits(big, next, 20); err != nil {
+			return err
+		}
+		next += 20
+		d, r, err := measure(gitCmd(gitMirror, "fetch", "-q", "--prune"))
+		if err != nil {
+			return err
+		}
+		gd, gr = append(gd, d), append(gr, r)
+		d, r, err = measure(acervo(acervoData, bigFile, 1))
+		if err != nil {
+			return err
+		}
+		ad, ar = append(ad, d), append(ar, r)
+	}
+	results = append(results, compare("fetch after 20 new commits",
+		summarise("acervo sync", ad, ar), summarise("git fetch", gd, gr), 1.3))
+
+	fmt.Printf("%-40s %12s %12s %8s %10s %10s %8s\n", "operation", "acervo s", "git s", "time ×", "acervo MiB", "git MiB", "mem ×")
+	for _, r := range results {
+		fmt.Printf("%-40s %12.3f %12.3f %7.2f%s %10.1f %10.1f %7.2f%s\n", r.What, r.Acervo.Seconds, r.Git.Seconds, r.TimeRatio,
+			mark(r.TimeRatio <= r.TimeTarget), float64(r.Acervo.MaxRSS)/1024, float64(r.Git.MaxRSS)/1024, r.MemRatio, mark(r.MemRatio <= 2))
+	}
+	fmt.Println("targets: no-change ≤ 1.2×, first mirror ≤ 1.3×, fetch ≤ 1.3×, memory ≤ 2× (✓ met, ✗ missed)")
+	if c.jsonOut != "" {
+		b, _ := json.MarshalIndent(results, "", "  ")
+		if err := os.WriteFile(c.jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "✓"
+	}
+	return "✗"
+}
+
+func compare(what string, a, g measurement, target float64) comparison {
+	c := comparison{What: what, Acervo: a, Git: g, TimeTarget: target, MemoryLimit: 2}
+	if g.Seconds > 0 {
+		c.TimeRatio = a.Seconds / g.Seconds
+	}
+	if g.MaxRSS > 0 {
+		c.MemRatio = float64(a.MaxRSS) / float64(g.MaxRSS)
+	}
+	return c
+}
+
+// appendCommits adds n commits on main of the repository at dir.
+func appendCommits(dir string, from, n int) error {
+	head, err := exec.Command("git", "-C", dir, "rev-parse", "main").Output()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir = dir
+	cmd.Env = gitEnv()
+	cmd.Stdin = strings.NewReader(bigStream(n, 0, from, strings.TrimSpace(string(head))))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("fast-import: %v\n%s", err, out)
+	}
+	return git(dir, "reset", "-q", "--hard", "main")
+}
