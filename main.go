@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"serve":    cmdServe,
 		"sync":     cmdSync,
 		"validate": cmdValidate,
+		"import":   cmdImport,
 		"user":     cmdUser,
 		"token":    cmdToken,
 		"export":   cmdExport,

@@ -142,6 +142,14 @@ func collapseSpace(v string) string {
 		}
 		prevSpace = sp
 	}
+	if !needs && !isASCII(v) {
+		for _, r := range v {
+			if r != ' ' && unicode.IsSpace(r) {
+				needs = true
+				break
+			}
+		}
+	}
 	if !needs {
 		return v
 	}

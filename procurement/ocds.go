@@ -286,7 +286,9 @@ func mapOCDS(raw json.RawMessage, t *Tables) ([]Mapped, *ocdsError) {
 				}
 			}
 		}
-		p.Description = firstText(joinText(c.Title, c.Description), tenderText, p.Description)
+		// CCE's contract titles are reference numbers ("12-7-10007-11"): the
+		// tender says what was bought.
+		p.Description = firstText(Clean(c.Description), tenderText, p.Description, Clean(c.Title))
 		var err error
 		if p.SignedAt, err = Date(c.DateSigned); err != nil {
 			return nil, &ocdsError{key: "dateSigned", msg: "contracts.dateSigned: " + err.Error()}

@@ -266,6 +266,10 @@ func (r *Runner) Incremental(ctx context.Context, emit func(Result) error) (Stat
 	if err != nil {
 		return Stats{}, err
 	}
+	if from == 0 {
+		// Never ran: everything changed.
+		return r.Full(ctx, emit)
+	}
 	purchaseIDs := map[string]bool{}
 	assetIDs := map[string]bool{}
 	adoptionsChanged := false
