@@ -29,6 +29,7 @@ func commands() map[string]command {
 		"sync":     cmdSync,
 		"validate": cmdValidate,
 		"import":   cmdImport,
+		"link":     cmdLink,
 		"user":     cmdUser,
 		"token":    cmdToken,
 		"export":   cmdExport,
