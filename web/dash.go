@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -24,6 +25,23 @@ type dashData struct {
 	CurTotal   currencyRow   // sums over every asset
 	ByYear     []yearTotal   // newest first
 	Duplicates []dupRow      // assets bought by several entities, largest total first
+
+	// Per-asset and per-entity figures the asset, entity and "antes de
+	// comprar" pages read instead of loading every row of a popular asset.
+	AssetDepts map[string]map[string]int64 // asset id → department → adopting entities
+	AssetUsers map[string]int64            // asset id → adopting entities
+	AssetLinks map[string]*linkAgg         // asset id → its confirmed and suggested purchases
+	BuyerYears map[string][]yearTotal      // entity NIT → its purchases by year, newest first
+}
+
+// linkAgg sums the purchases linked to one asset.
+type linkAgg struct {
+	ConfirmedN, SuggestedN int
+	Confirmed, Suggested   int64
+	Values                 []int64 // every linked purchase's value, ascending
+	Buyers                 []string
+	ByYear                 map[int]*yearTotal
+	Agreements             []string
 }
 
 type deptAgg struct {
@@ -160,6 +178,26 @@ func (c *dashCache) startLocked() chan struct{} {
 	return ch
 }
 
+// peek returns the figures without waiting (nil until the first
+// computation is done), starting a computation when they are stale. After
+// a local write on a small registry it recomputes at once, like get.
+func (c *dashCache) peek(ctx context.Context) *dashData {
+	c.mu.Lock()
+	d := c.data
+	quick := d != nil && c.dirty && d.Took < syncRecomputeBelow
+	c.mu.Unlock()
+	if quick {
+		d, _ = c.get(ctx)
+		return d
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d == nil || c.dirty || c.s.now().Sub(d.ComputedAt) > c.ttl {
+		c.startLocked()
+	}
+	return d
+}
+
 // homeStats returns the home page's counters without waiting: nil until
 // the first computation is done.
 func (c *dashCache) homeStats(ctx context.Context) *homeStats {
@@ -179,7 +217,8 @@ func (c *dashCache) homeStats(ctx context.Context) *homeStats {
 func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 	start := time.Now()
 	st := s.svc.Store()
-	d := &dashData{Depts: map[string]*deptAgg{}}
+	d := &dashData{Depts: map[string]*deptAgg{}, AssetDepts: map[string]map[string]int64{}, AssetUsers: map[string]int64{},
+		AssetLinks: map[string]*linkAgg{}, BuyerYears: map[string][]yearTotal{}}
 	dept := func(code string) *deptAgg {
 		a, ok := d.Depts[code]
 		if !ok {
@@ -248,13 +287,28 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 	d.Adoptions = int64(len(ads))
 	adopting := map[string]bool{}
 	adoptedAssets := map[string]bool{}
+	assetEntity := map[[2]string]bool{}
 	for _, ad := range ads {
 		if ad.Status == registry.AdoptionRetired || ad.Pending {
 			continue
 		}
+		k := [2]string{ad.AssetID, ad.EntityNIT}
+		if !assetEntity[k] {
+			d.AssetUsers[ad.AssetID]++
+		}
 		code := entDept[ad.EntityNIT]
 		if code == "" {
+			assetEntity[k] = true
 			continue
+		}
+		if !assetEntity[k] {
+			assetEntity[k] = true
+			m := d.AssetDepts[ad.AssetID]
+			if m == nil {
+				m = map[string]int64{}
+				d.AssetDepts[ad.AssetID] = m
+			}
+			m[code]++
 		}
 		a := dept(code)
 		a.Adoptions++
@@ -385,6 +439,18 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 		d.PurchaseTotal += g.Total
 	}
 	sort.Slice(d.ByYear, func(i, j int) bool { return d.ByYear[i].Year > d.ByYear[j].Year })
+	groups, err = st.Purchases().Aggregate(ctx, registry.PurchaseFilter{}, registry.GroupBuyer, registry.GroupYear)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		y, _ := strconv.Atoi(g.Key[registry.GroupYear])
+		nit := g.Key[registry.GroupBuyer]
+		d.BuyerYears[nit] = append(d.BuyerYears[nit], yearTotal{Year: y, Count: g.Count, Total: g.Total})
+	}
+	for _, ys := range d.BuyerYears {
+		sort.Slice(ys, func(i, j int) bool { return ys[i].Year > ys[j].Year })
+	}
 	groups, err = st.Purchases().Aggregate(ctx, registry.PurchaseFilter{}, registry.GroupDepartment)
 	if err != nil {
 		return nil, err
@@ -411,11 +477,11 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 		byAsset := map[string][]string{}
 		var pids []string
 		for _, l := range links {
+			pids = append(pids, l.PurchaseID)
 			if l.Relation == registry.RelAlternative {
 				continue
 			}
 			byAsset[l.AssetID] = append(byAsset[l.AssetID], l.PurchaseID)
-			pids = append(pids, l.PurchaseID)
 		}
 		pmap := map[string]registry.Purchase{}
 		for j := 0; j < len(pids); j += 500 {
@@ -426,6 +492,38 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 			for _, p := range ps {
 				pmap[p.ID] = p
 			}
+		}
+		for _, l := range links {
+			p, ok := pmap[l.PurchaseID]
+			if !ok {
+				continue
+			}
+			la := d.AssetLinks[l.AssetID]
+			if la == nil {
+				la = &linkAgg{ByYear: map[int]*yearTotal{}}
+				d.AssetLinks[l.AssetID] = la
+			}
+			if l.State == registry.LinkConfirmed {
+				la.ConfirmedN++
+				la.Confirmed += p.Value
+			} else {
+				la.SuggestedN++
+				la.Suggested += p.Value
+			}
+			la.Values = append(la.Values, p.Value)
+			if !slices.Contains(la.Buyers, p.BuyerNIT) {
+				la.Buyers = append(la.Buyers, p.BuyerNIT)
+			}
+			if p.FrameworkAgreement != "" && !slices.Contains(la.Agreements, p.FrameworkAgreement) {
+				la.Agreements = append(la.Agreements, p.FrameworkAgreement)
+			}
+			y := la.ByYear[p.Year]
+			if y == nil {
+				y = &yearTotal{Year: p.Year}
+				la.ByYear[p.Year] = y
+			}
+			y.Count++
+			y.Total += p.Value
 		}
 		for id, ps := range byAsset {
 			a := assets[id]
@@ -457,6 +555,9 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 				d.Duplicates = append(d.Duplicates, row)
 			}
 		}
+	}
+	for _, la := range d.AssetLinks {
+		slices.Sort(la.Values)
 	}
 	sort.Slice(d.Duplicates, func(i, j int) bool {
 		if d.Duplicates[i].Total != d.Duplicates[j].Total {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,8 +48,6 @@ type antesData struct {
 	CSVURL     string
 	UNSPSCErr  bool
 }
-
-const antesMaxPurchases = 200
 
 func parseAntes(r *http.Request) antesQuery {
 	q := r.URL.Query()
@@ -101,20 +100,21 @@ func (s *server) antes(ctx context.Context, q antesQuery) (*antesData, error) {
 	st := s.svc.Store()
 	seen := map[string]bool{}
 	var rows []antesPurchase
-	if len(linkAssets) > 0 {
-		ids := make([]string, len(linkAssets))
-		byID := map[string]registry.Asset{}
-		for i, a := range linkAssets {
-			ids[i] = a.ID
-			byID[a.ID] = a
-		}
-		links, err := st.Links().ForAssets(ctx, ids, registry.LinkConfirmed, registry.LinkSuggested)
-		if err != nil {
-			return nil, err
-		}
-		sort.Slice(links, func(i, j int) bool { return links[i].Score > links[j].Score })
-		if len(links) > antesMaxPurchases {
-			links = links[:antesMaxPurchases]
+	ids := make([]string, len(linkAssets))
+	byID := map[string]registry.Asset{}
+	for i, a := range linkAssets {
+		ids[i] = a.ID
+		byID[a.ID] = a
+	}
+	if len(ids) > 0 {
+		var links []registry.PurchaseLink
+		for _, state := range []string{registry.LinkConfirmed, registry.LinkSuggested} {
+			l, err := st.Links().List(ctx, registry.LinkFilter{AssetIDs: ids, State: state, Sort: registry.SortScore,
+				Page: registry.Page{First: registry.MaxPageSize}})
+			if err != nil {
+				return nil, err
+			}
+			links = append(links, l.Items...)
 		}
 		pids := make([]string, len(links))
 		for i, l := range links {
@@ -138,6 +138,10 @@ func (s *server) antes(ctx context.Context, q antesQuery) (*antesData, error) {
 			rows = append(rows, antesPurchase{Purchase: p, AssetName: a.Name, AssetSlug: a.Slug, Relation: l.Relation})
 		}
 	}
+	// The figures of every purchase linked to the assets: from the
+	// dashboard's figures when they are ready, else from the rows read.
+	agg := s.linkedFigures(ctx, ids)
+	var extra []registry.Purchase // purchases of the UNSPSC code not linked to those assets
 	if q.UNSPSC != "" {
 		l, err := s.svc.Purchases(ctx, registry.PurchaseFilter{UNSPSC: q.UNSPSC, Sort: registry.SortDate,
 			Page: registry.Page{First: registry.MaxPageSize}})
@@ -148,32 +152,29 @@ func (s *server) antes(ctx context.Context, q antesQuery) (*antesData, error) {
 			if !seen[p.ID] {
 				seen[p.ID] = true
 				rows = append(rows, antesPurchase{Purchase: p})
+				extra = append(extra, p)
 			}
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return purchaseDate(rows[i].Purchase) > purchaseDate(rows[j].Purchase) })
-	values := make([]int64, 0, len(rows))
-	buyers := map[string]bool{}
-	years := map[int]*yearTotal{}
-	agreements := map[string]bool{}
-	for _, r := range rows {
-		p := r.Purchase
-		values = append(values, p.Value)
-		d.Stats.Total += p.Value
-		buyers[p.BuyerNIT] = true
-		if y := years[p.Year]; y != nil {
-			y.Count++
-			y.Total += p.Value
-		} else {
-			years[p.Year] = &yearTotal{Year: p.Year, Count: 1, Total: p.Value}
-		}
-		if p.FrameworkAgreement != "" {
-			agreements[p.FrameworkAgreement] = true
+	if agg == nil {
+		agg = &linkAgg{ByYear: map[int]*yearTotal{}}
+		for _, r := range rows {
+			if r.AssetSlug != "" {
+				agg.add(r.Purchase)
+			}
 		}
 	}
-	d.Stats.Count, d.Stats.Buyers = len(rows), len(buyers)
+	for _, p := range extra {
+		agg.add(p)
+	}
+	values := agg.Values
+	slices.Sort(values)
+	d.Stats.Count, d.Stats.Buyers = len(values), len(agg.Buyers)
+	for _, v := range values {
+		d.Stats.Total += v
+	}
 	if len(values) > 0 {
-		sort.Slice(values, func(i, j int) bool { return values[i] < values[j] })
 		d.Stats.Min, d.Stats.Max = values[0], values[len(values)-1]
 		m := len(values) / 2
 		if len(values)%2 == 0 {
@@ -184,16 +185,73 @@ func (s *server) antes(ctx context.Context, q antesQuery) (*antesData, error) {
 		d.Stats.BudgetAboveMedian = q.Budget > 0 && q.Budget > d.Stats.Median
 		d.Stats.BudgetAboveMaximum = q.Budget > 0 && q.Budget > d.Stats.Max
 	}
-	for _, y := range years {
+	for _, y := range agg.ByYear {
 		d.ByYear = append(d.ByYear, *y)
 	}
 	sort.Slice(d.ByYear, func(i, j int) bool { return d.ByYear[i].Year > d.ByYear[j].Year })
-	for a := range agreements {
-		d.Agreements = append(d.Agreements, a)
-	}
+	d.Agreements = append(d.Agreements, agg.Agreements...)
 	sort.Strings(d.Agreements)
 	d.Purchases = rows
 	return d, nil
+}
+
+// linkedFigures merges the dashboard's figures of the purchases linked to
+// the given assets (nil while the figures are being computed).
+func (s *server) linkedFigures(ctx context.Context, assetIDs []string) *linkAgg {
+	dd := s.dash.peek(ctx)
+	if dd == nil {
+		return nil
+	}
+	out := &linkAgg{ByYear: map[int]*yearTotal{}}
+	buyers := map[string]bool{}
+	agreements := map[string]bool{}
+	for _, id := range assetIDs {
+		la := dd.AssetLinks[id]
+		if la == nil {
+			continue
+		}
+		out.Values = append(out.Values, la.Values...)
+		for _, b := range la.Buyers {
+			if !buyers[b] {
+				buyers[b] = true
+				out.Buyers = append(out.Buyers, b)
+			}
+		}
+		for _, a := range la.Agreements {
+			if !agreements[a] {
+				agreements[a] = true
+				out.Agreements = append(out.Agreements, a)
+			}
+		}
+		for y, t := range la.ByYear {
+			o := out.ByYear[y]
+			if o == nil {
+				o = &yearTotal{Year: y}
+				out.ByYear[y] = o
+			}
+			o.Count += t.Count
+			o.Total += t.Total
+		}
+	}
+	return out
+}
+
+// add counts one purchase.
+func (la *linkAgg) add(p registry.Purchase) {
+	la.Values = append(la.Values, p.Value)
+	if !slices.Contains(la.Buyers, p.BuyerNIT) {
+		la.Buyers = append(la.Buyers, p.BuyerNIT)
+	}
+	if p.FrameworkAgreement != "" && !slices.Contains(la.Agreements, p.FrameworkAgreement) {
+		la.Agreements = append(la.Agreements, p.FrameworkAgreement)
+	}
+	y := la.ByYear[p.Year]
+	if y == nil {
+		y = &yearTotal{Year: p.Year}
+		la.ByYear[p.Year] = y
+	}
+	y.Count++
+	y.Total += p.Value
 }
 
 func purchaseDate(p registry.Purchase) string {

@@ -218,25 +218,19 @@ func (s *server) cards(ctx context.Context, assets []registry.Asset) ([]card, er
 	return out, nil
 }
 
-// adopterCount counts the entities using an asset (not retired). For an
-// asset with more than a page of adoptions it counts adoptions, an upper
-// bound (an entity rarely records two environments).
+// adopterCount counts the entities using an asset (not retired, not
+// waiting for verification): from the dashboard's figures, or, while they
+// are computed, the number of adoptions.
 func (s *server) adopterCount(ctx context.Context, assetID string) (int64, error) {
+	if dd := s.dash.peek(ctx); dd != nil {
+		return dd.AssetUsers[assetID], nil
+	}
 	l, err := s.svc.Store().Adoptions().List(ctx, registry.AdoptionFilter{AssetID: assetID,
-		Page: registry.Page{First: registry.MaxPageSize, WantTotal: true}})
+		Page: registry.Page{First: 1, WantTotal: true}})
 	if err != nil {
 		return 0, err
 	}
-	if l.PageInfo.HasNextPage {
-		return l.Total, nil
-	}
-	seen := map[string]bool{}
-	for _, a := range l.Items {
-		if a.Status != registry.AdoptionRetired && !a.Pending {
-			seen[a.EntityNIT] = true
-		}
-	}
-	return int64(len(seen)), nil
+	return l.Total, nil
 }
 
 // adopterRow is one adoption on an asset page.
@@ -264,6 +258,7 @@ type activoData struct {
 	MoreAdopters int
 	AdopterTotal int
 	Map          template.HTML
+	MapPending   bool // the figures by department are being computed
 	DeptCounts   []deptCount
 	Purchases    []purchaseRow
 	MorePurch    int
@@ -356,7 +351,8 @@ func (s *server) activoView(r *http.Request, slug string, form adoptionForm) (*v
 	}
 	d.Advisories = advs.Items
 
-	ads, err := st.Adoptions().ForAssets(ctx, []string{a.ID})
+	all := r.URL.Query().Get("adoptantes") == "todos"
+	ads, total, err := s.assetAdoptions(ctx, a.ID, all)
 	if err != nil {
 		return nil, err
 	}
@@ -376,8 +372,6 @@ func (s *server) activoView(r *http.Request, slug string, form adoptionForm) (*v
 	for _, rl := range rels {
 		relByTag[rl.Tag] = rl
 	}
-	counts := map[string]int64{}
-	countedEntity := map[string]bool{}
 	rows := make([]adopterRow, 0, len(ads))
 	for _, ad := range ads {
 		e, ok := entByNIT[ad.EntityNIT]
@@ -401,10 +395,6 @@ func (s *server) activoView(r *http.Request, slug string, form adoptionForm) (*v
 			}
 		}
 		rows = append(rows, row)
-		if ad.Status != registry.AdoptionRetired && !ad.Pending && e.DepartmentCode != "" && !countedEntity[e.NIT] {
-			countedEntity[e.NIT] = true
-			counts[e.DepartmentCode]++
-		}
 	}
 	sort.Slice(rows, func(i, j int) bool {
 		if rows[i].Entity.Name != rows[j].Entity.Name {
@@ -412,18 +402,37 @@ func (s *server) activoView(r *http.Request, slug string, form adoptionForm) (*v
 		}
 		return rows[i].Adoption.Environment < rows[j].Adoption.Environment
 	})
-	d.AdopterTotal = len(rows)
+	d.AdopterTotal = int(total)
 	d.Adopters = rows
-	if len(rows) > pageAdopters && r.URL.Query().Get("adoptantes") != "todos" {
-		d.Adopters, d.MoreAdopters = rows[:pageAdopters], len(rows)-pageAdopters
-	}
-	d.DeptCounts = sortedDeptCounts(s.geo, counts)
-	d.Map = template.HTML(s.geo.choropleth("mapa-adopcion", c.tr("activo.mapa_titulo", a.Name), c.tr("activo.mapa_leyenda"),
-		c.tr("mapa.sin_datos"), counts, func(n int64) string { return formatInt(lang, n) }))
-
-	links, err := st.Links().ForAssets(ctx, []string{a.ID}, registry.LinkConfirmed, registry.LinkSuggested)
+	d.MoreAdopters = int(total) - len(rows)
+	counts, err := s.assetDeptCounts(ctx, a.ID, total)
 	if err != nil {
 		return nil, err
+	}
+	if counts != nil {
+		d.DeptCounts = sortedDeptCounts(s.geo, counts)
+		d.Map = template.HTML(s.geo.choropleth("mapa-adopcion", c.tr("activo.mapa_titulo", a.Name), c.tr("activo.mapa_leyenda"),
+			c.tr("mapa.sin_datos"), counts, func(n int64) string { return formatInt(lang, n) }))
+	} else {
+		d.MapPending = true
+	}
+
+	agg, err := s.assetLinkTotals(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Confirmed, d.ConfirmedN, d.Suggested, d.SuggestedN = agg.Confirmed, agg.ConfirmedN, agg.Suggested, agg.SuggestedN
+	var links []registry.PurchaseLink
+	for _, state := range []string{registry.LinkConfirmed, registry.LinkSuggested} {
+		if len(links) >= pagePurchase {
+			break
+		}
+		l, err := st.Links().List(ctx, registry.LinkFilter{AssetID: a.ID, State: state, Sort: registry.SortScore,
+			Page: registry.Page{First: pagePurchase - len(links)}})
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, l.Items...)
 	}
 	pids := make([]string, 0, len(links))
 	for _, l := range links {
@@ -439,29 +448,18 @@ func (s *server) activoView(r *http.Request, slug string, form adoptionForm) (*v
 	}
 	var prows []purchaseRow
 	for _, l := range links {
-		p, ok := pByID[l.PurchaseID]
-		if !ok {
-			continue
+		if p, ok := pByID[l.PurchaseID]; ok {
+			prows = append(prows, purchaseRow{Purchase: p, Link: l})
 		}
-		if l.State == registry.LinkConfirmed {
-			d.Confirmed += p.Value
-			d.ConfirmedN++
-		} else {
-			d.Suggested += p.Value
-			d.SuggestedN++
-		}
-		prows = append(prows, purchaseRow{Purchase: p, Link: l})
 	}
-	sort.Slice(prows, func(i, j int) bool {
+	sort.SliceStable(prows, func(i, j int) bool {
 		if (prows[i].Link.State == registry.LinkConfirmed) != (prows[j].Link.State == registry.LinkConfirmed) {
 			return prows[i].Link.State == registry.LinkConfirmed
 		}
 		return prows[i].Purchase.Value > prows[j].Purchase.Value
 	})
 	d.Purchases = prows
-	if len(prows) > pagePurchase {
-		d.Purchases, d.MorePurch = prows[:pagePurchase], len(prows)-pagePurchase
-	}
+	d.MorePurch = max(0, agg.ConfirmedN+agg.SuggestedN-len(prows))
 
 	if a.Kind == registry.AssetPublic {
 		if m, err := st.Mirrors().GetByAsset(ctx, a.ID); err == nil {
@@ -491,6 +489,102 @@ func (s *server) activoView(r *http.Request, slug string, form adoptionForm) (*v
 	v := s.newView(r, a.Name, "inicio", crumb{Label: c.tr("nav.catalogo"), URL: "/"}, crumb{Label: a.Name})
 	v.Data = d
 	return v, nil
+}
+
+// smallAsset is the number of adoptions under which an asset's figures are
+// computed on the spot rather than read from the dashboard's figures.
+const smallAsset = 1000
+
+// assetAdoptions reads the first page of an asset's adoptions (every one
+// when all) and how many there are.
+func (s *server) assetAdoptions(ctx context.Context, assetID string, all bool) ([]registry.Adoption, int64, error) {
+	st := s.svc.Store()
+	if all {
+		ads, err := st.Adoptions().ForAssets(ctx, []string{assetID})
+		return ads, int64(len(ads)), err
+	}
+	l, err := st.Adoptions().List(ctx, registry.AdoptionFilter{AssetID: assetID,
+		Page: registry.Page{First: pageAdopters, WantTotal: true}})
+	if err != nil {
+		return nil, 0, err
+	}
+	return l.Items, l.Total, nil
+}
+
+// assetDeptCounts counts the entities using an asset by department: from
+// the dashboard's figures, or on the spot for an asset with few adoptions
+// while they are computed (nil: not available yet).
+func (s *server) assetDeptCounts(ctx context.Context, assetID string, total int64) (map[string]int64, error) {
+	if dd := s.dash.peek(ctx); dd != nil {
+		return dd.AssetDepts[assetID], nil
+	}
+	if total > smallAsset {
+		return nil, nil
+	}
+	st := s.svc.Store()
+	ads, err := st.Adoptions().ForAssets(ctx, []string{assetID})
+	if err != nil {
+		return nil, err
+	}
+	nits := make([]string, 0, len(ads))
+	for _, ad := range ads {
+		if ad.Status != registry.AdoptionRetired && !ad.Pending {
+			nits = append(nits, ad.EntityNIT)
+		}
+	}
+	ents, err := st.Entities().GetMany(ctx, nits)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int64{}
+	for _, e := range ents {
+		if e.DepartmentCode != "" {
+			counts[e.DepartmentCode]++
+		}
+	}
+	return counts, nil
+}
+
+// assetLinkTotals sums the purchases linked to an asset: from the
+// dashboard's figures, or on the spot while they are computed.
+func (s *server) assetLinkTotals(ctx context.Context, assetID string) (linkAgg, error) {
+	if dd := s.dash.peek(ctx); dd != nil {
+		if la := dd.AssetLinks[assetID]; la != nil {
+			return *la, nil
+		}
+		return linkAgg{}, nil
+	}
+	links, err := s.svc.Store().Links().ForAssets(ctx, []string{assetID}, registry.LinkConfirmed, registry.LinkSuggested)
+	if err != nil {
+		return linkAgg{}, err
+	}
+	pids := make([]string, 0, len(links))
+	for _, l := range links {
+		pids = append(pids, l.PurchaseID)
+	}
+	ps, err := s.svc.Store().Purchases().GetMany(ctx, pids)
+	if err != nil {
+		return linkAgg{}, err
+	}
+	values := map[string]int64{}
+	for _, p := range ps {
+		values[p.ID] = p.Value
+	}
+	var la linkAgg
+	for _, l := range links {
+		v, ok := values[l.PurchaseID]
+		if !ok {
+			continue
+		}
+		if l.State == registry.LinkConfirmed {
+			la.ConfirmedN++
+			la.Confirmed += v
+		} else {
+			la.SuggestedN++
+			la.Suggested += v
+		}
+	}
+	return la, nil
 }
 
 func sortedDeptCounts(g *geoMap, counts map[string]int64) []deptCount {
@@ -738,17 +832,23 @@ func (s *server) entidadView(r *http.Request, nitParam string) (*view, error) {
 	if pl.PageInfo.HasNextPage {
 		d.MorePurch = "/entidades/" + e.NIT + "?compras_despues=" + url.QueryEscape(pl.PageInfo.EndCursor) + "#compras"
 	}
-	groups, err := st.Purchases().Aggregate(ctx, registry.PurchaseFilter{BuyerNIT: e.NIT}, registry.GroupYear)
-	if err != nil {
-		return nil, err
+	if dd := s.dash.peek(ctx); dd != nil {
+		d.ByYear = dd.BuyerYears[e.NIT]
+	} else {
+		groups, err := st.Purchases().Aggregate(ctx, registry.PurchaseFilter{BuyerNIT: e.NIT}, registry.GroupYear)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range groups {
+			y, _ := strconv.Atoi(g.Key[registry.GroupYear])
+			d.ByYear = append(d.ByYear, yearTotal{Year: y, Count: g.Count, Total: g.Total})
+		}
+		sort.Slice(d.ByYear, func(i, j int) bool { return d.ByYear[i].Year > d.ByYear[j].Year })
 	}
-	for _, g := range groups {
-		y, _ := strconv.Atoi(g.Key[registry.GroupYear])
-		d.ByYear = append(d.ByYear, yearTotal{Year: y, Count: g.Count, Total: g.Total})
-		d.PurchTotal += g.Total
-		d.PurchCount += g.Count
+	for _, y := range d.ByYear {
+		d.PurchTotal += y.Total
+		d.PurchCount += y.Count
 	}
-	sort.Slice(d.ByYear, func(i, j int) bool { return d.ByYear[i].Year > d.ByYear[j].Year })
 
 	actor := registry.ActorFrom(ctx)
 	if actor.Has(e.NIT, registry.RoleCIO, registry.RoleProcurement, registry.RoleEditor) {
