@@ -270,7 +270,9 @@ func benchNIT(i int) string { return strconv.Itoa(800000000 + i*7) }
 func (g *benchGen) generate(ctx context.Context, b *testing.B) error {
 	sys := registry.WithActor(ctx, registry.SystemActor("bench"))
 	nEnt, nAsset, nAdopt, nPurch := g.n(10000), g.n(10000), g.n(100000), g.n(1000000)
-	step := func(what string, start time.Time) { b.Logf("  %-12s %v", what, time.Since(start).Round(time.Millisecond)) }
+	step := func(what string, start time.Time) {
+		b.Logf("  %-12s %v", what, time.Since(start).Round(time.Millisecond))
+	}
 
 	t0 := time.Now()
 	for i := range nEnt {
