@@ -30,6 +30,7 @@ func commands() map[string]command {
 		"validate": cmdValidate,
 		"import":   cmdImport,
 		"link":     cmdLink,
+		"reindex":  cmdReindex,
 		"user":     cmdUser,
 		"token":    cmdToken,
 		"export":   cmdExport,
