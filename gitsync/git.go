@@ -33,8 +33,9 @@ var refSpecs = []string{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"
 
 // remoteRefs is a repository's branches and tags as advertised.
 type remoteRefs struct {
-	Refs map[string]string // refs/heads/* and refs/tags/* → object id
-	Head string            // the default branch (refs/heads/…), "" when unknown
+	Refs   map[string]string // refs/heads/* and refs/tags/* → object id
+	Peeled map[string]string // annotated tags → the object they peel to
+	Head   string            // the default branch (refs/heads/…), "" when unknown
 }
 
 // hash identifies the set of branches and tags: sorted "name id" lines.
@@ -83,10 +84,15 @@ func (s *Syncer) listRefs(ctx context.Context, t egress.Target, c *egress.Counte
 		}
 		return remoteRefs{}, err
 	}
-	out := remoteRefs{Refs: map[string]string{}}
+	out := remoteRefs{Refs: map[string]string{}, Peeled: map[string]string{}}
 	for name, h := range ar.References {
 		if wanted(name) {
 			out.Refs[name] = h.String()
+		}
+	}
+	for name, h := range ar.Peeled {
+		if strings.HasPrefix(name, "refs/tags/") {
+			out.Peeled[name] = h.String()
 		}
 	}
 	for _, v := range ar.Capabilities.Get(capability.SymRef) {
@@ -231,6 +237,23 @@ func (s *Syncer) fetchCLI(ctx context.Context, dir string, t egress.Target, prox
 		"--no-write-fetch-head", "--no-recurse-submodules", "--no-auto-maintenance", "--", src)
 	args = append(args, refSpecs...)
 	_, err := s.runGit(ctx, dir, args...)
+	return err
+}
+
+// cloneCLI makes a first mirror with git clone --bare: branches and tags
+// only (never refs/pull/*), through the proxy.
+func (s *Syncer) cloneCLI(ctx context.Context, dir string, t egress.Target, proxyURL string) error {
+	src := t.URL
+	if t.Local() {
+		src = t.LocalPath
+	}
+	args := append(gitArgs(t, proxyURL), "clone", "--bare", "--quiet", "--no-local", "--", src, dir)
+	if _, err := s.runGit(ctx, filepath.Dir(dir), args...); err != nil {
+		return err
+	}
+	// The mirror is fetched by URL with explicit refspecs; it keeps no
+	// remote configuration.
+	_, err := s.runGit(ctx, dir, "config", "--unset-all", "remote.origin.url")
 	return err
 }
 

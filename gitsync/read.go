@@ -42,11 +42,14 @@ type tagInfo struct {
 	Tag    string
 	Commit string
 	Date   time.Time // tagger date of an annotated tag, else the commit date
+	known  bool      // unchanged since the last sync: Date not read
 }
 
 // readTags lists the mirror's tags that point (maybe through tag objects)
-// at commits.
-func readTags(r *git.Repository) ([]tagInfo, error) {
+// at commits. known(tag, refHash) returns the commit a tag is already
+// known to point at (from the remote's peeled advertisement and the stored
+// release), so that unchanged tags are not read; "" means read it.
+func readTags(r *git.Repository, known func(tag, hash string) string) ([]tagInfo, error) {
 	it, err := r.Storer.IterReferences()
 	if err != nil {
 		return nil, err
@@ -57,11 +60,16 @@ func readTags(r *git.Repository) ([]tagInfo, error) {
 		if ref.Type() != plumbing.HashReference || !strings.HasPrefix(name, "refs/tags/") {
 			return nil
 		}
+		tag := strings.TrimPrefix(name, "refs/tags/")
+		if c := known(tag, ref.Hash().String()); c != "" {
+			out = append(out, tagInfo{Tag: tag, Commit: c, known: true})
+			return nil
+		}
 		ti, ok := peelTag(r, ref.Hash())
 		if !ok {
 			return nil
 		}
-		ti.Tag = strings.TrimPrefix(name, "refs/tags/")
+		ti.Tag = tag
 		out = append(out, ti)
 		return nil
 	})

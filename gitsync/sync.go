@@ -144,7 +144,7 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 	if first || m.Status == registry.MirrorNew {
 		res.Status = StatusNew
 	}
-	if err := s.record(ctx, m, dir, res); err != nil {
+	if err := s.record(ctx, m, dir, refs, res); err != nil {
 		return s.cause(ctx, counter, nil, err)
 	}
 	s.log.Debug("recorded", "url", m.URL, "releases", len(res.Releases), "elapsed", time.Since(started))
@@ -206,20 +206,31 @@ func (s *Syncer) fetch(ctx context.Context, dir string, first bool, t egress.Tar
 		}
 		removeStale(dir)
 		target = dir + ".tmp-" + randomSuffix()
-		if err := initBare(target); err != nil {
-			return err
-		}
 		defer os.RemoveAll(target) // after a successful rename there is nothing left
 	}
+	proxyURL := ""
+	if px != nil {
+		proxyURL = px.URL()
+	}
 	var err error
-	if len(refs.Refs) > 0 {
+	switch {
+	case len(refs.Refs) == 0:
+		if first {
+			err = initBare(target)
+		}
+	case first && !s.useGo:
+		// A bare clone takes exactly the branches and tags, and skips the
+		// connectivity walk a fetch into an empty repository would do.
+		err = s.cloneCLI(ctx, target, t, proxyURL)
+	default:
+		if first {
+			if err := initBare(target); err != nil {
+				return err
+			}
+		}
 		if s.useGo {
 			err = s.fetchGoGit(ctx, target, t, px)
 		} else {
-			proxyURL := ""
-			if px != nil {
-				proxyURL = px.URL()
-			}
 			err = s.fetchCLI(ctx, target, t, proxyURL)
 		}
 	}
@@ -250,7 +261,7 @@ func removeStale(dir string) {
 }
 
 // record reads the mirror and records releases and the head's metadata.
-func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, res *Result) error {
+func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, refs remoteRefs, res *Result) error {
 	repo, err := openMirror(dir)
 	if err != nil {
 		return fmt.Errorf("open mirror: %w", err)
@@ -266,11 +277,35 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, res
 		}
 	}()
 	x := newExtractor(repo, opts, s.cfg.MaxPubliccode, s.licenses, cache)
-	tags, err := readTags(repo)
+	stored, err := s.svc.Store().Releases().ForAssets(ctx, []string{m.AssetID})
+	if err != nil {
+		return err
+	}
+	byTag := make(map[string]registry.Release, len(stored))
+	for _, r := range stored {
+		byTag[r.Tag] = r
+	}
+	// A tag whose advertised target (peeled for annotated tags) is the
+	// stored release's commit is not read again.
+	known := func(tag, hash string) string {
+		r, ok := byTag[tag]
+		if !ok || r.Withdrawn || refs.Refs["refs/tags/"+tag] != hash {
+			return ""
+		}
+		c := hash
+		if p, ok := refs.Peeled["refs/tags/"+tag]; ok {
+			c = p
+		}
+		if c != r.Commit {
+			return ""
+		}
+		return c
+	}
+	tags, err := readTags(repo, known)
 	if err != nil {
 		return fmt.Errorf("read tags: %w", err)
 	}
-	if err := s.recordReleases(ctx, m.AssetID, x, tags, res); err != nil {
+	if err := s.recordReleases(ctx, m.AssetID, stored, x, tags, res); err != nil {
 		return err
 	}
 	md := registry.RepositoryMetadata{Publiccode: registry.PubliccodeSnapshot{}, Languages: []registry.LanguageShare{}}
@@ -305,11 +340,7 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, res
 // new tags become releases (or plain tags), a moved tag keeps its history
 // in Moves, a deleted tag withdraws its release (kept), a tag that comes
 // back is no longer withdrawn.
-func (s *Syncer) recordReleases(ctx context.Context, assetID string, x *extractor, tags []tagInfo, res *Result) error {
-	stored, err := s.svc.Store().Releases().ForAssets(ctx, []string{assetID})
-	if err != nil {
-		return err
-	}
+func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []registry.Release, x *extractor, tags []tagInfo, res *Result) error {
 	byTag := make(map[string]registry.Release, len(stored))
 	for _, r := range stored {
 		byTag[r.Tag] = r
