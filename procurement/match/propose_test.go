@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/acervo-co/acervo/procurement/match"
+	"github.com/acervo-co/acervo/procurement/match/internal/labelled"
 	"github.com/acervo-co/acervo/registry"
 )
 
@@ -21,7 +22,7 @@ func proposalNames(ps []match.Proposal) []string {
 // that several entities bought in the labelled sample come out as
 // proposals; with the gazetteer loaded, the ones it knows do not.
 func TestProposerOnLabelledSet(t *testing.T) {
-	ps := loadPurchases(t, filepath.Join(labelledDir, "purchases.csv"))
+	ps := labelled.Purchases(t, filepath.Join(labelledDir, "purchases.csv"))
 	empty := match.NewProposer(match.Build(nil), 3)
 	for i := range ps {
 		empty.Add(&ps[i])
@@ -38,8 +39,8 @@ func TestProposerOnLabelledSet(t *testing.T) {
 			t.Errorf("%q is not a product name", not)
 		}
 	}
-	assets := loadAssets(t, filepath.Join(labelledDir, "assets.json"))
-	known := match.NewProposer(match.Build(infos(assets)), 3)
+	assets := labelled.Assets(t, filepath.Join(labelledDir, "assets.json"))
+	known := match.NewProposer(match.Build(labelled.Infos(assets)), 3)
 	for i := range ps {
 		known.Add(&ps[i])
 	}

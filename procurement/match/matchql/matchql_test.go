@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/acervo-co/acervo/graphql"
 	"github.com/acervo-co/acervo/procurement/match"
+	"github.com/acervo-co/acervo/procurement/match/internal/labelled"
 	"github.com/acervo-co/acervo/procurement/match/matchql"
 	"github.com/acervo-co/acervo/registry"
 	"github.com/acervo-co/acervo/registry/sqlite"
@@ -232,4 +234,125 @@ func TestGraphQLEndToEnd(t *testing.T) {
 	if len(pa) != 0 {
 		t.Errorf("proposedAssets %+v", pa)
 	}
+}
+
+// TestGraphQLOnLabelledData loads the real SECOP rows of the labelled set
+// and its gazetteer into a store, runs the matcher through GraphQL and
+// asks the analytics about them: the whole path on real data.
+func TestGraphQLOnLabelledData(t *testing.T) {
+	dir := "../testdata/labelled"
+	assets := labelled.Assets(t, filepath.Join(dir, "assets.json"))
+	ps := labelled.Purchases(t, filepath.Join(dir, "purchases.csv"))
+	gold := labelled.Gold(t, filepath.Join(dir, "gold.csv"))
+	st, err := sqlite.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := registry.NewService(st)
+	sys := registry.WithActor(t.Context(), registry.SystemActor("test"))
+	slugOf := map[string]string{}
+	for _, a := range assets {
+		a.ID = ""
+		if err := svc.CreateAsset(sys, &a); err != nil {
+			t.Fatalf("%s: %v", a.Slug, err)
+		}
+		slugOf[a.ID] = a.Slug
+	}
+	byContract := map[string]string{}
+	for i := range ps {
+		p := &ps[i]
+		p.ID, p.RowHash, p.SoftwareScore = "", p.ContractID, 0.7
+		if !registry.ValidNIT(p.BuyerNIT) {
+			p.BuyerNIT = ""
+		}
+	}
+	for i := 0; i < len(ps); i += 200 {
+		if _, err := svc.ImportPurchases(sys, "labelled", ps[i:min(i+200, len(ps))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range ps {
+		byContract[p.ID] = p.ContractID
+	}
+	runner := match.NewRunner(svc, match.Options{}, nil)
+	h, err := graphql.NewHandler(graphql.Config{Service: svc, Extensions: []graphql.Extension{matchql.Extension(matchql.Deps{Service: svc, Runner: runner})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	if err := st.Users().Create(t.Context(), &registry.User{ID: "admin", Username: "admin", Grants: []registry.Grant{{Role: registry.RoleAdmin}}, CreatedAt: time.Now(), UpdatedAt: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := svc.CreateToken(registry.WithActor(t.Context(), registry.Actor{UserID: "admin", Grants: []registry.Grant{{Role: registry.RoleAdmin}}}), "admin", "e2e", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := field[struct{ Purchases, Suggested int }](t, post(t, srv.URL, token, `mutation { runMatcher(full: true) { purchases suggested } }`), "runMatcher")
+	if stats.Purchases != len(ps) {
+		t.Errorf("matched %d purchases, want %d", stats.Purchases, len(ps))
+	}
+	// The stored suggestions score as the in-memory matcher does.
+	links, err := st.Links().ForAssets(t.Context(), keys(slugOf), registry.LinkSuggested)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, fp := 0, 0
+	for _, l := range links {
+		if l.Relation == registry.RelAlternative {
+			continue
+		}
+		g, ok := gold[[2]string{byContract[l.PurchaseID], slugOf[l.AssetID]}]
+		switch {
+		case ok && g.Certainty == "unsure":
+		case ok && g.Relation != "NONE" && g.Relation != match.RelUse:
+			tp++
+		default:
+			fp++
+		}
+	}
+	t.Logf("stored direct suggestions: %d right, %d wrong (of %d suggestions)", tp, fp, len(links))
+	if tp+fp == 0 || float64(tp)/float64(tp+fp) < 0.9 {
+		t.Errorf("stored suggestions: %d right, %d wrong", tp, fp)
+	}
+	// SIIF payment clerks are never linked.
+	for _, l := range links {
+		if slugOf[l.AssetID] == "siif-nacion" && byContract[l.PurchaseID] == "CO1.PCCNTR.6235419" {
+			t.Errorf("the SIIF payments clerk was linked: %+v", l)
+		}
+	}
+	ds := field[struct {
+		Groups []struct {
+			Kind, Label string
+			Entities    int
+			Total       int64
+		}
+	}](t, post(t, srv.URL, "", `{ duplicatedSpending(fromYear: 2023, toYear: 2026, minEntities: 4) { groups { kind label entities total } } }`), "duplicatedSpending")
+	found := map[string]int{}
+	for _, g := range ds.Groups {
+		found[g.Label] = g.Entities
+	}
+	for _, name := range []string{"Google Workspace", "Adobe Creative Cloud", "SYSMAN"} {
+		if found[name] < 4 {
+			t.Errorf("duplicated spending misses %s: %+v", name, ds.Groups)
+		}
+	}
+	bb := field[struct {
+		PurchaseCount int
+		Total         int64
+		Assets        []struct{ Asset struct{ Name string } }
+	}](t, post(t, srv.URL, "", `{ antesDeComprar(unspsc: "811122") { purchaseCount total assets { asset { name } } } }`), "antesDeComprar")
+	if bb.PurchaseCount < 20 || bb.Total <= 0 || len(bb.Assets) == 0 {
+		t.Errorf("antesDeComprar on software maintenance: %+v", bb)
+	}
+	t.Logf("antes de comprar, UNSPSC 811122: %d purchases, %s, assets %v", bb.PurchaseCount, registry.Pesos(bb.Total), bb.Assets)
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
