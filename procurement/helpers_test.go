@@ -1,6 +1,7 @@
 package procurement
 
 import (
+	"context"
 	"io"
 	"os"
 	"testing"
@@ -71,3 +72,5 @@ func openTestSource(t *testing.T, path string) (source, error) {
 	}
 	return openSource(f, "auto", tb)
 }
+
+func contextBackground() context.Context { return context.Background() }
