@@ -550,41 +550,48 @@ func (s *Service) DuplicatedSpending(ctx context.Context, f DuplicateFilter) ([]
 		}
 	}
 
-	// Kinds: software UNSPSC classes, aggregated by the store.
+	// Kinds: software UNSPSC classes, aggregated by the store (two queries
+	// per class, suppliers only for the classes that qualify).
+	inPeriod := func(g PurchaseGroup) bool {
+		y, err := strconv.Atoi(g.Key[GroupYear])
+		return err == nil && y >= f.FromYear && y <= f.ToYear
+	}
 	for _, class := range SoftwareClasses {
 		g := DuplicateGroup{Kind: "UNSPSC", Key: class, Label: class}
+		groups, err := s.store.Purchases().Aggregate(ctx, PurchaseFilter{UNSPSC: class}, GroupYear, GroupBuyer)
+		if err != nil {
+			return nil, err
+		}
 		buyers := map[string]bool{}
-		supTotals := map[string]*PartySpend{}
-		for y := f.FromYear; y <= f.ToYear; y++ {
-			groups, err := s.store.Purchases().Aggregate(ctx, PurchaseFilter{UNSPSC: class, Year: y}, GroupBuyer)
-			if err != nil {
-				return nil, err
-			}
-			for _, gr := range groups {
-				buyers[gr.Key[GroupBuyer]] = true
-				g.Purchases += int(gr.Count)
-				g.Total += gr.Total
-			}
-			if len(groups) == 0 {
+		for _, gr := range groups {
+			if !inPeriod(gr) {
 				continue
 			}
-			sgs, err := s.store.Purchases().Aggregate(ctx, PurchaseFilter{UNSPSC: class, Year: y}, GroupSupplier)
-			if err != nil {
-				return nil, err
+			if b := gr.Key[GroupBuyer]; b != "" {
+				buyers[b] = true
 			}
-			for _, sg := range sgs {
-				k := sg.Key[GroupSupplier]
-				if supTotals[k] == nil {
-					supTotals[k] = &PartySpend{Doc: k}
-				}
-				supTotals[k].Count += int(sg.Count)
-				supTotals[k].Total += sg.Total
-			}
+			g.Purchases += int(gr.Count)
+			g.Total += gr.Total
 		}
-		delete(buyers, "")
 		g.Entities = len(buyers)
 		if g.Entities < f.MinEntities {
 			continue
+		}
+		sgs, err := s.store.Purchases().Aggregate(ctx, PurchaseFilter{UNSPSC: class}, GroupYear, GroupSupplier)
+		if err != nil {
+			return nil, err
+		}
+		supTotals := map[string]*PartySpend{}
+		for _, sg := range sgs {
+			if !inPeriod(sg) {
+				continue
+			}
+			k := sg.Key[GroupSupplier]
+			if supTotals[k] == nil {
+				supTotals[k] = &PartySpend{Doc: k}
+			}
+			supTotals[k].Count += int(sg.Count)
+			supTotals[k].Total += sg.Total
 		}
 		g.Suppliers = topSpend(supTotals, 5)
 		for i := range g.Suppliers {

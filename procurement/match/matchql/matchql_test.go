@@ -276,7 +276,7 @@ func TestGraphQLOnLabelledData(t *testing.T) {
 		byContract[p.ID] = p.ContractID
 	}
 	runner := match.NewRunner(svc, match.Options{}, nil)
-	h, err := graphql.NewHandler(graphql.Config{Service: svc, Extensions: []graphql.Extension{matchql.Extension(matchql.Deps{Service: svc, Runner: runner})}})
+	h, err := graphql.NewHandler(graphql.Config{Service: svc, Timeout: time.Minute, Extensions: []graphql.Extension{matchql.Extension(matchql.Deps{Service: svc, Runner: runner})}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,4 +155,3 @@ func Gold(t testing.TB, path string) map[[2]string]Label {
 	}
 	return out
 }
-
