@@ -84,7 +84,7 @@ func BenchmarkPages(b *testing.B) {
 	defer ix.Close()
 	b.Logf("search index ready in %v", time.Since(start).Round(time.Millisecond))
 
-	s, err := newServer(Config{Service: svc, Searcher: indexSearcher{ix}, Logger: slog.New(slog.DiscardHandler), DashboardTTL: time.Hour})
+	s, err := newServer(Config{Service: svc, Searcher: indexSearcher{ix}, TextSearcher: indexText{ix}, Logger: slog.New(slog.DiscardHandler), DashboardTTL: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

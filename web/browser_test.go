@@ -256,7 +256,7 @@ func TestBrowserProcurementOfficer(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#h-previas")),
 	)
 	summary := textOf(t, ctx, "#h-resumen + ul")
-	if !strings.Contains(summary, "$ 665.000.000") {
+	if !strings.Contains(summary, "$ 625.000.000") {
 		t.Errorf("summary lacks the total of earlier purchases:\n%s", summary)
 	}
 	shot(t, ctx, "07-antes-de-comprar")
@@ -280,7 +280,7 @@ func TestBrowserProcurementOfficer(t *testing.T) {
 		t.Fatal(err)
 	}
 	csv := string(b)
-	for _, want := range []string{"Entidad compradora", "CO1.PCCNTR.1001", "CO1.PCCNTR.1002", "180000000", "Orfeo"} {
+	for _, want := range []string{"Entidad compradora", "CO1.PCCNTR.1001", "CO1.PCCNTR.1002", "180000000", "ORFEO"} {
 		if !strings.Contains(csv, want) {
 			t.Errorf("CSV lacks %q:\n%s", want, csv)
 		}

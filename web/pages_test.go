@@ -120,7 +120,8 @@ func TestCSVDownloads(t *testing.T) {
 		{"/tablero/versiones.csv", "Activo", []string{"Orfeo," + f.orfeo.Slug + ",v6.0.0,3,1,2,0,0,0,1,0"}},
 		{"/tablero/gasto-anual.csv", "Año", []string{"2025,4,605000000", "2024,2,600000000"}},
 		{"/tablero/gasto-duplicado.csv", "Activo", []string{"Kactus HR", "Orfeo"}},
-		{"/antes-de-comprar.csv?q=gesti%C3%B3n+documental&unspsc=4323", "Fuente", []string{"CO1.PCCNTR.1001", "CO1.PCCNTR.1003", "TVEC-88001"}},
+		{"/antes-de-comprar.csv?q=gesti%C3%B3n+documental", "Fuente", []string{"CO1.PCCNTR.1001", "CO1.PCCNTR.1002", "CO1.PCCNTR.1003"}},
+		{"/antes-de-comprar.csv?unspsc=4323", "Fuente", []string{"CO1.PCCNTR.1002", "CO1.PCCNTR.1003", "TVEC-88001"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

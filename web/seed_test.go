@@ -81,6 +81,49 @@ func (s indexSearcher) SearchAssets(ctx context.Context, text string, f SearchFi
 	return out, nil
 }
 
+// indexText adapts the search index to registry.TextSearcher for the
+// "antes de comprar" check, as the acervo command does.
+type indexText struct{ ix *search.Index }
+
+func (s indexText) SearchAssetIDs(ctx context.Context, text string, limit int) ([]string, error) {
+	if _, err := s.ix.CatchUp(ctx); err != nil {
+		return nil, err
+	}
+	active := true
+	r, err := s.ix.SearchAssets(ctx, search.AssetQuery{Text: text, Kind: registry.AssetPublic, Active: &active,
+		Page: registry.Page{First: min(max(limit, 1), registry.MaxPageSize)}})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(r.Hits))
+	for i, h := range r.Hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
+}
+
+func (s indexText) SearchPurchaseIDs(ctx context.Context, text, unspsc string, limit int) ([]string, error) {
+	if _, err := s.ix.CatchUp(ctx); err != nil {
+		return nil, err
+	}
+	var ids []string
+	p := registry.Page{First: registry.MaxPageSize}
+	for len(ids) < limit {
+		r, err := s.ix.SearchPurchases(ctx, search.PurchaseQuery{Text: text, UNSPSC: unspsc, Page: p})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range r.Hits {
+			ids = append(ids, h.ID)
+		}
+		if !r.PageInfo.HasNextPage || len(r.Hits) == 0 {
+			break
+		}
+		p.After = r.PageInfo.EndCursor
+	}
+	return ids, nil
+}
+
 // fixture is a seeded registry behind a running web server.
 type fixture struct {
 	store  *sqlite.Store
@@ -142,6 +185,7 @@ func newFixture(t testing.TB, opts fixtureOpts) *fixture {
 	f := &fixture{store: st, svc: svc, clock: clock}
 	f.seed(t)
 	var searcher Searcher
+	var text registry.TextSearcher
 	if !opts.noIdx {
 		ix, err := search.Open(ctx, st, search.Options{Dir: ""})
 		if err != nil {
@@ -149,9 +193,9 @@ func newFixture(t testing.TB, opts fixtureOpts) *fixture {
 		}
 		t.Cleanup(func() { ix.Close() })
 		f.ix = ix
-		searcher = indexSearcher{ix}
+		searcher, text = indexSearcher{ix}, indexText{ix}
 	}
-	s, err := newServer(Config{Service: svc, Searcher: searcher, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	s, err := newServer(Config{Service: svc, Searcher: searcher, TextSearcher: text, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Secure: opts.secure, OIDC: opts.oidc, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,10 @@ type Config struct {
 	// Searcher runs the catalogue search with facets; nil uses a small
 	// built-in scan of the store (fine for a demo, slow at scale).
 	Searcher Searcher
+	// TextSearcher lets the "antes de comprar" check find prior purchases
+	// and assets by text through the search index (the same adapter the
+	// matcher gets); nil finds purchases by UNSPSC code and assets by name.
+	TextSearcher registry.TextSearcher
 	// Logger receives request errors; nil discards.
 	Logger *slog.Logger
 	// BaseURL is the public URL of this Acervo (clone URLs, OIDC redirect),
@@ -47,23 +51,25 @@ type Config struct {
 
 // server holds the web interface's state.
 type server struct {
-	svc      *registry.Service
-	search   Searcher
-	log      *slog.Logger
-	now      func() time.Time
-	baseURL  string
-	secure   bool
-	loc      *time.Location
-	cats     map[string]catalog
-	pages    map[string]map[string]*pageTemplate // lang → name → template
-	staticV  string
-	staticFS fs.FS
-	geo      *geoMap
-	limiter  *limiter
-	dash     *dashCache
-	oidc     *oidcClient
-	readme   *readmeRenderer
-	mux      *http.ServeMux
+	svc        *registry.Service
+	search     Searcher
+	text       registry.TextSearcher
+	log        *slog.Logger
+	now        func() time.Time
+	baseURL    string
+	secure     bool
+	loc        *time.Location
+	cats       map[string]catalog
+	pages      map[string]map[string]*pageTemplate // lang → name → template
+	staticV    string
+	staticFS   fs.FS
+	geo        *geoMap
+	limiter    *limiter
+	dash       *dashCache
+	oidc       *oidcClient
+	readme     *readmeRenderer
+	antesCache antesCache
+	mux        *http.ServeMux
 }
 
 // Cookie names.
@@ -102,7 +108,7 @@ func newServer(cfg Config) (*server, error) {
 		return nil, errors.New("web: Config.Service is required")
 	}
 	s := &server{
-		svc: cfg.Service, search: cfg.Searcher, log: cfg.Logger, now: cfg.Now,
+		svc: cfg.Service, search: cfg.Searcher, text: cfg.TextSearcher, log: cfg.Logger, now: cfg.Now,
 		baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), secure: cfg.Secure, loc: bogotaLocation(),
 	}
 	if s.log == nil {

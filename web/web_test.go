@@ -38,6 +38,7 @@ func TestPagesRender(t *testing.T) {
 		{"entidad", anon, "/entidades/" + dnp, 200, []string{"Departamento Nacional de Planeación", "Orfeo", "desactualizada"}},
 		{"entidad cio", cio, "/entidades/" + mintic, 200, []string{"Bandeja de avisos", "ACV-2025-0001", "Webhooks de la entidad"}},
 		{"antes", anon, "/antes-de-comprar?q=gesti%C3%B3n+documental", 200, []string{"Orfeo", "Descargar CSV"}},
+		{"antes sin datos válidos", anon, "/antes-de-comprar?q=x&unspsc=12a", 400, []string{"unspsc", "alerta-error"}},
 		{"tablero", anon, "/tablero", 200, []string{"Tablero de la red CIO", "<svg class=\"mapa\"", "Gasto duplicado"}},
 		{"admin anon", anon, "/admin", 303, nil},
 		{"admin", admin, "/admin", 200, []string{"Repositorios"}},
