@@ -92,6 +92,46 @@ func selects(info gql.ResolveInfo, child string) bool {
 	return false
 }
 
+// selectsEdgeField reports whether the connection being resolved selects
+// edges { child }.
+func selectsEdgeField(info gql.ResolveInfo, child string) bool {
+	for _, f := range info.FieldASTs {
+		if f.SelectionSet == nil {
+			continue
+		}
+		for _, s := range collectFields(f.SelectionSet, info.Fragments, 0) {
+			if s.Name != nil && s.Name.Value == "edges" && s.SelectionSet != nil && selectionHas(s.SelectionSet, child, info.Fragments, 0) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collectFields lists the fields of a selection set, through fragments.
+func collectFields(ss *ast.SelectionSet, frags map[string]ast.Definition, depth int) []*ast.Field {
+	if ss == nil || depth > 8 {
+		return nil
+	}
+	var out []*ast.Field
+	for _, s := range ss.Selections {
+		switch s := s.(type) {
+		case *ast.Field:
+			out = append(out, s)
+		case *ast.InlineFragment:
+			out = append(out, collectFields(s.SelectionSet, frags, depth+1)...)
+		case *ast.FragmentSpread:
+			if s.Name == nil {
+				continue
+			}
+			if fd, ok := frags[s.Name.Value].(*ast.FragmentDefinition); ok {
+				out = append(out, collectFields(fd.SelectionSet, frags, depth+1)...)
+			}
+		}
+	}
+	return out
+}
+
 func selectionHas(ss *ast.SelectionSet, name string, frags map[string]ast.Definition, depth int) bool {
 	if ss == nil || depth > 8 {
 		return false

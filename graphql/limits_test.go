@@ -427,3 +427,37 @@ func TestNestingDepth(t *testing.T) {
 		}
 	}
 }
+
+// TestDocCache: a repeated query reuses its validated document with new
+// variables, and the limits still apply to each request.
+func TestDocCache(t *testing.T) {
+	e := newEnv(t)
+	q := `query($slug: String!, $n: Int) { asset(slug: $slug) { name releases(first: $n) { totalCount } } }`
+	for _, c := range []struct {
+		slug string
+		n    int
+		want string
+		code string
+	}{
+		{"orfeo", 5, `"name":"Orfeo"`, ""},
+		{"mi-cartagena", 5, `"name":"Mi Cartagena App"`, ""},
+		{"orfeo", 500, "", CodeArgumentOutOfRange},
+	} {
+		r := e.post("", q, map[string]interface{}{"slug": c.slug, "n": c.n})
+		if got := r.code(t); got != c.code || !strings.Contains(string(r.Body), c.want) {
+			t.Fatalf("%s/%d: %d %s", c.slug, c.n, r.Status, r.Body)
+		}
+	}
+	if e.h.docs.get(q) == nil {
+		t.Fatal("the validated document was not kept")
+	}
+	bad := `{ asset(slug: "orfeo") { nmae } }`
+	for i := 0; i < 2; i++ {
+		if r := e.post("", bad, nil); r.code(t) != CodeValidationFailed {
+			t.Fatalf("invalid document, try %d: %s", i, r.Body)
+		}
+	}
+	if e.h.docs.get(bad) != nil {
+		t.Fatal("an invalid document was kept")
+	}
+}

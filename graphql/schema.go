@@ -422,6 +422,7 @@ func (a *api) resolveAssets(p gql.ResolveParams) (interface{}, error) {
 	if selects(p.Info, "facets") {
 		q.FacetSize = facetSize
 	}
+	q.Highlight = selectsEdgeField(p.Info, "highlights")
 	res, err := a.search.SearchAssets(p.Context, q)
 	if err != nil {
 		return nil, publicError(err)
@@ -761,7 +762,7 @@ func (a *api) resolvePurchases(p gql.ResolveParams) (interface{}, error) {
 	}
 	res, err := a.search.SearchPurchases(p.Context, search.PurchaseQuery{Text: text, Source: f.Source, BuyerNIT: f.BuyerNIT,
 		SupplierDoc: f.SupplierDoc, Anonymous: anonymous, UNSPSC: f.UNSPSC, Year: f.Year, MinValue: f.MinValue, MaxValue: f.MaxValue,
-		LinkedAssetID: linked, Sort: sortBy, Page: pg})
+		LinkedAssetID: linked, Sort: sortBy, Page: pg, Highlight: selectsEdgeField(p.Info, "highlights")})
 	if err != nil {
 		return nil, publicError(err)
 	}

@@ -36,6 +36,9 @@ type AssetQuery struct {
 	Page              registry.Page
 	// FacetSize is the number of values per facet (0: no facets).
 	FacetSize int
+	// Highlight asks for highlighted snippets (they cost a read of the
+	// stored text of every hit).
+	Highlight bool
 }
 
 // PurchaseQuery is a search of purchases. Empty fields do not filter.
@@ -54,6 +57,7 @@ type PurchaseQuery struct {
 	LinkedAssetID string
 	Sort          string // RELEVANCE (default with text), DATE, VALUE
 	Page          registry.Page
+	Highlight     bool // snippets of the matches
 }
 
 // Hit is one search result: the record's id, its score and its highlighted
@@ -208,7 +212,11 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	return ix.run(ctx, spec, q.Page, q.FacetSize, []string{"name", "aliases", "description", "descriptionEn"}, func(idx bleve.Index) query.Query {
+	var hl []string
+	if q.Highlight && hasText {
+		hl = []string{"name", "aliases", "description", "descriptionEn"}
+	}
+	return ix.run(ctx, spec, q.Page, q.FacetSize, hl, func(idx bleve.Index) query.Query {
 		must := []query.Query{term("type", typeAsset)}
 		if hasText {
 			if tq := ix.textQuery(idx, q.Text, assetTextFields); tq != nil {
@@ -242,7 +250,11 @@ func (ix *Index) SearchPurchases(ctx context.Context, q PurchaseQuery) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
-	return ix.run(ctx, spec, q.Page, 0, []string{"description"}, func(idx bleve.Index) query.Query {
+	var hl []string
+	if q.Highlight && hasText {
+		hl = []string{"description"}
+	}
+	return ix.run(ctx, spec, q.Page, 0, hl, func(idx bleve.Index) query.Query {
 		must := []query.Query{term("type", typePurchase)}
 		if hasText {
 			if tq := ix.textQuery(idx, q.Text, purchaseTextFields); tq != nil {
@@ -326,8 +338,10 @@ func (ix *Index) run(ctx context.Context, spec sortSpec, page registry.Page, fac
 			req.AddFacet(f, bleve.NewFacetRequest(f, facetSize))
 		}
 	}
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	req.Highlight.Fields = hlFields
+	if len(hlFields) > 0 {
+		req.Highlight = bleve.NewHighlightWithStyle("html")
+		req.Highlight.Fields = hlFields
+	}
 	res, err := idx.SearchInContext(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
