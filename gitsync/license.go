@@ -30,6 +30,23 @@ var licenseFamilies = [][]string{
 	{"GPL-1.0", "GPL-1.0-only", "GPL-1.0-or-later"},
 }
 
+// licenseKeywords are phrases one of which a text must contain (lower
+// case, spaces collapsed) for the family at the same index to be tried:
+// a cheap filter so that scanners are built only for plausible families.
+var licenseKeywords = [][]string{
+	{"permission is hereby granted"}, {"apache license"}, {"gnu general public license", "gpl"},
+	{"gnu general public license", "gpl"}, {"affero"},
+	{"lesser general public", "library general public", "lgpl"}, {"lesser general public", "library general public", "lgpl"},
+	{"redistribution and use"}, {"redistribution and use"}, {"mozilla public license"}, {"european union public licen", "eupl"},
+	{"european union public licen", "eupl"}, {"permission to use, copy, modify"}, {"unlicense", "public domain"},
+	{"cc0", "creative commons"}, {"permission to use, copy, modify"}, {"boost software license"}, {"eclipse public license"},
+	{"eclipse public license"}, {"artistic license"}, {"creative commons"},
+	{"creative commons"}, {"cecill"}, {"microsoft public license"}, {"open software license"}, {"altered source versions"},
+	{"what the fuck"}, {"postgresql"},
+	{"library general public", "lesser general public", "lgpl"}, {"academic free license"}, {"apache"}, {"advertising materials"},
+	{"gnu general public license", "gpl"},
+}
+
 // licenseScanner identifies licence texts; it is safe for concurrent use
 // and builds its scanners lazily.
 type licenseScanner struct {
@@ -79,7 +96,18 @@ func (ls *licenseScanner) identify(text []byte) string {
 	}
 	var matches []found
 	covered := 0.0
+	lower := strings.Join(strings.Fields(strings.ToLower(string(text))), " ")
 	for i := range licenseFamilies {
+		plausible := false
+		for _, k := range licenseKeywords[i] {
+			if strings.Contains(lower, k) {
+				plausible = true
+				break
+			}
+		}
+		if !plausible {
+			continue
+		}
 		s := ls.scanner(i)
 		if s == nil {
 			continue

@@ -63,3 +63,9 @@ func TestLicenseCache(t *testing.T) {
 		t.Errorf("def = %q %v", l, ok)
 	}
 }
+
+func TestLicenseKeywordsCoverFamilies(t *testing.T) {
+	if len(licenseKeywords) != len(licenseFamilies) {
+		t.Fatalf("%d keyword lists for %d families", len(licenseKeywords), len(licenseFamilies))
+	}
+}

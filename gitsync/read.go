@@ -32,7 +32,7 @@ const (
 // openMirror opens a bare mirror read-only with go-git, with the bound
 // filesystem (no path escapes) and a small object cache.
 func openMirror(dir string) (*git.Repository, error) {
-	st := filesystem.NewStorageWithOptions(osfs.New(dir, osfs.WithBoundOS()), cache.NewObjectLRU(16*cache.MiByte),
+	st := filesystem.NewStorageWithOptions(osfs.New(dir, osfs.WithBoundOS()), cache.NewObjectLRU(4*cache.MiByte),
 		filesystem.Options{LargeObjectThreshold: 1 << 20})
 	return git.Open(st, nil)
 }

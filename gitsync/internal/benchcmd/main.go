@@ -28,9 +28,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/acervo-co/acervo/gitsync"
@@ -63,6 +63,13 @@ func childSync(args []string) int {
 		return 2
 	}
 	urls := strings.Fields(string(b))
+	if p := os.Getenv("ACERVO_BENCH_CPUPROFILE"); p != "" {
+		f, err := os.Create(p + "." + fmt.Sprint(os.Getpid()))
+		if err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	ctx := registry.WithActor(context.Background(), registry.SystemActor("sync"))
 	st, err := sqlite.Open(ctx, *data)
 	if err != nil {
@@ -142,11 +149,12 @@ func orchestrate(args []string) int {
 
 // measurement is one operation's median time and peak memory.
 type measurement struct {
-	Name    string        `json:"name"`
-	Seconds float64       `json:"seconds"`
-	MaxRSS  int64         `json:"maxRssKiB"`
-	Runs    []float64     `json:"runs"`
-	d       time.Duration `json:"-"`
+	Name       string        `json:"name"`
+	Seconds    float64       `json:"seconds"`
+	CPUSeconds float64       `json:"cpuSeconds"`
+	MaxRSS     int64         `json:"maxRssKiB"`
+	Runs       []float64     `json:"runs"`
+	d          time.Duration `json:"-"`
 }
 
 type comparison struct {
@@ -154,41 +162,64 @@ type comparison struct {
 	Acervo      measurement `json:"acervo"`
 	Git         measurement `json:"git"`
 	TimeRatio   float64     `json:"timeRatio"`
+	CPURatio    float64     `json:"cpuRatio"`
 	MemRatio    float64     `json:"memoryRatio"`
 	TimeTarget  float64     `json:"timeTarget"`
 	MemoryLimit float64     `json:"memoryTarget"`
 }
 
-// measure runs cmd and returns its wall time and the peak resident memory
-// (KiB) of it and its descendants.
-func measure(cmd *exec.Cmd) (time.Duration, int64, error) {
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if os.Getenv("ACERVO_LOG_LEVEL") != "" {
-		cmd.Stderr = io.MultiWriter(&stderr, os.Stderr)
+// measure runs cmd under /usr/bin/time and returns its wall time, CPU
+// time (user + system, the command and its children) and peak resident
+// memory in KiB (the largest of the command and its children).
+func measure(cmd *exec.Cmd) (time.Duration, time.Duration, int64, error) {
+	out, err := os.CreateTemp("", "bench-time-")
+	if err != nil {
+		return 0, 0, 0, err
 	}
-	if cmd.Stdout == nil {
-		cmd.Stdout = io.Discard
+	out.Close()
+	defer os.Remove(out.Name())
+	timed := exec.Command("/usr/bin/time", append([]string{"-o", out.Name(), "-f", "%e %U %S %M", cmd.Path}, cmd.Args[1:]...)...)
+	timed.Dir, timed.Env, timed.Stdout = cmd.Dir, cmd.Env, cmd.Stdout
+	var stderr bytes.Buffer
+	timed.Stderr = &stderr
+	if os.Getenv("ACERVO_LOG_LEVEL") != "" {
+		timed.Stderr = io.MultiWriter(&stderr, os.Stderr)
+	}
+	if timed.Stdout == nil {
+		timed.Stdout = io.Discard
 	}
 	start := time.Now()
-	err := cmd.Run()
-	d := time.Since(start)
+	err = timed.Run()
+	wall := time.Since(start)
 	if err != nil {
-		return d, 0, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
+		return wall, 0, 0, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	b, err := os.ReadFile(out.Name())
+	if err != nil {
+		return wall, 0, 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 4 {
+		return wall, 0, 0, fmt.Errorf("/usr/bin/time wrote %q", b)
+	}
+	var user, sys float64
 	var rss int64
-	if ru != nil {
-		rss = ru.Maxrss
-	}
-	return d, rss, nil
+	fmt.Sscan(f[1], &user)
+	fmt.Sscan(f[2], &sys)
+	fmt.Sscan(f[3], &rss)
+	return wall, time.Duration((user + sys) * float64(time.Second)), rss, nil
 }
 
-func summarise(name string, ds []time.Duration, rss []int64) measurement {
+func median(ds []time.Duration) time.Duration {
 	sorted := append([]time.Duration(nil), ds...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	m := measurement{Name: name, d: sorted[len(sorted)/2]}
+	return sorted[len(sorted)/2]
+}
+
+func summarise(name string, ds, cpu []time.Duration, rss []int64) measurement {
+	m := measurement{Name: name, d: median(ds)}
 	m.Seconds = m.d.Seconds()
+	m.CPUSeconds = median(cpu).Seconds()
 	for _, d := range ds {
 		m.Runs = append(m.Runs, d.Seconds())
 	}
@@ -372,51 +403,51 @@ func run(c config) error {
 	// 1. No-change sync of N repositories vs a git ls-remote loop.
 	noChange := filepath.Join(c.work, "nochange")
 	logf("first sync of the %d small repositories (not measured)", c.repos)
-	if _, _, err := measure(acervo(noChange, smallFile, 4)); err != nil {
+	if _, _, _, err := measure(acervo(noChange, smallFile, 4)); err != nil {
 		return err
 	}
-	var ad, gd []time.Duration
+	var ad, gd, ac, gc []time.Duration
 	var ar, gr []int64
 	script := `while read -r u; do git ls-remote "$u" >/dev/null || exit 1; done < "$1"`
 	for i := range c.reps {
 		logf("no-change sync, run %d", i+1)
-		d, r, err := measure(exec.Command("bash", "-c", script, "bash", smallFile))
+		d, cpu, r, err := measure(exec.Command("/bin/bash", "-c", script, "bash", smallFile))
 		if err != nil {
 			return err
 		}
-		gd, gr = append(gd, d), append(gr, r)
-		d, r, err = measure(acervo(noChange, smallFile, c.concurrency))
+		gd, gc, gr = append(gd, d), append(gc, cpu), append(gr, r)
+		d, cpu, r, err = measure(acervo(noChange, smallFile, c.concurrency))
 		if err != nil {
 			return err
 		}
-		ad, ar = append(ad, d), append(ar, r)
+		ad, ac, ar = append(ad, d), append(ac, cpu), append(ar, r)
 	}
 	results = append(results, compare(fmt.Sprintf("no-change sync of %d repositories", c.repos),
-		summarise("acervo sync", ad, ar), summarise("git ls-remote loop", gd, gr), 1.2))
+		summarise("acervo sync", ad, ac, ar), summarise("git ls-remote loop", gd, gc, gr), 1.2))
 
 	// 2. First mirror of the big repository vs git clone --mirror.
-	ad, gd, ar, gr = nil, nil, nil, nil
+	ad, gd, ac, gc, ar, gr = nil, nil, nil, nil, nil, nil
 	var acervoData, gitMirror string
 	for i := range c.reps {
 		logf("first mirror, run %d", i+1)
 		gitMirror = filepath.Join(c.work, fmt.Sprintf("git-mirror-%d", i))
-		d, r, err := measure(gitCmd(c.work, "clone", "-q", "--mirror", bigURL, gitMirror))
+		d, cpu, r, err := measure(gitCmd(c.work, "clone", "-q", "--mirror", bigURL, gitMirror))
 		if err != nil {
 			return err
 		}
-		gd, gr = append(gd, d), append(gr, r)
+		gd, gc, gr = append(gd, d), append(gc, cpu), append(gr, r)
 		acervoData = filepath.Join(c.work, fmt.Sprintf("first-%d", i))
-		d, r, err = measure(acervo(acervoData, bigFile, 1))
+		d, cpu, r, err = measure(acervo(acervoData, bigFile, 1))
 		if err != nil {
 			return err
 		}
-		ad, ar = append(ad, d), append(ar, r)
+		ad, ac, ar = append(ad, d), append(ac, cpu), append(ar, r)
 	}
 	results = append(results, compare(fmt.Sprintf("first mirror (%d commits, %d tags)", c.commits, c.tags),
-		summarise("acervo sync", ad, ar), summarise("git clone --mirror", gd, gr), 1.3))
+		summarise("acervo sync", ad, ac, ar), summarise("git clone --mirror", gd, gc, gr), 1.3))
 
 	// 3. Fetch after 20 new commits vs git fetch.
-	ad, gd, ar, gr = nil, nil, nil, nil
+	ad, gd, ac, gc, ar, gr = nil, nil, nil, nil, nil, nil
 	next := c.commits
 	for i := range c.reps {
 		logf("fetch after 20 commits, run %d", i+1)
@@ -424,24 +455,27 @@ func run(c config) error {
 			return err
 		}
 		next += 20
-		d, r, err := measure(gitCmd(gitMirror, "fetch", "-q", "--prune"))
+		d, cpu, r, err := measure(gitCmd(gitMirror, "fetch", "-q", "--prune"))
 		if err != nil {
 			return err
 		}
-		gd, gr = append(gd, d), append(gr, r)
-		d, r, err = measure(acervo(acervoData, bigFile, 1))
+		gd, gc, gr = append(gd, d), append(gc, cpu), append(gr, r)
+		d, cpu, r, err = measure(acervo(acervoData, bigFile, 1))
 		if err != nil {
 			return err
 		}
-		ad, ar = append(ad, d), append(ar, r)
+		ad, ac, ar = append(ad, d), append(ac, cpu), append(ar, r)
 	}
 	results = append(results, compare("fetch after 20 new commits",
-		summarise("acervo sync", ad, ar), summarise("git fetch", gd, gr), 1.3))
+		summarise("acervo sync", ad, ac, ar), summarise("git fetch", gd, gc, gr), 1.3))
 
-	fmt.Printf("%-40s %12s %12s %8s %10s %10s %8s\n", "operation", "acervo s", "git s", "time ×", "acervo MiB", "git MiB", "mem ×")
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("load average at the end: %s", load)
+	fmt.Printf("%-38s %9s %9s %7s %9s %9s %7s %10s %9s %7s\n", "operation", "acervo s", "git s", "time ×", "acervo cpu", "git cpu", "cpu ×", "acervo MiB", "git MiB", "mem ×")
 	for _, r := range results {
-		fmt.Printf("%-40s %12.3f %12.3f %7.2f%s %10.1f %10.1f %7.2f%s\n", r.What, r.Acervo.Seconds, r.Git.Seconds, r.TimeRatio,
-			mark(r.TimeRatio <= r.TimeTarget), float64(r.Acervo.MaxRSS)/1024, float64(r.Git.MaxRSS)/1024, r.MemRatio, mark(r.MemRatio <= 2))
+		fmt.Printf("%-38s %9.3f %9.3f %6.2f%s %10.3f %9.3f %7.2f %10.1f %9.1f %6.2f%s\n", r.What, r.Acervo.Seconds, r.Git.Seconds, r.TimeRatio,
+			mark(r.TimeRatio <= r.TimeTarget), r.Acervo.CPUSeconds, r.Git.CPUSeconds, r.CPURatio,
+			float64(r.Acervo.MaxRSS)/1024, float64(r.Git.MaxRSS)/1024, r.MemRatio, mark(r.MemRatio <= 2))
 	}
 	fmt.Println("targets: no-change ≤ 1.2×, first mirror ≤ 1.3×, fetch ≤ 1.3×, memory ≤ 2× (✓ met, ✗ missed)")
 	if c.jsonOut != "" {
@@ -464,6 +498,9 @@ func compare(what string, a, g measurement, target float64) comparison {
 	c := comparison{What: what, Acervo: a, Git: g, TimeTarget: target, MemoryLimit: 2}
 	if g.Seconds > 0 {
 		c.TimeRatio = a.Seconds / g.Seconds
+	}
+	if g.CPUSeconds > 0 {
+		c.CPURatio = a.CPUSeconds / g.CPUSeconds
 	}
 	if g.MaxRSS > 0 {
 		c.MemRatio = float64(a.MaxRSS) / float64(g.MaxRSS)
