@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Measures Acervo's mirror syncs against the git CLI on the same
+# repositories served over loopback HTTP (git http-backend), in one run:
+#   - no-change sync of 200 repositories vs a `git ls-remote` loop (target ≤ 1.2×)
+#   - first mirror of a 5,000-commit, 200-tag repository vs `git clone --mirror` (≤ 1.3×)
+#   - fetch after 20 new commits vs `git fetch` (≤ 1.3×)
+#   - peak memory of each (≤ 2× the CLI's)
+# Wall time is the median of --reps runs; CPU time and peak memory come from
+# /usr/bin/time (the measured process and its children).
+#
+# Usage: scripts/bench_gitsync.sh [-repos 200] [-commits 5000] [-tags 200] [-reps 3]
+#                                 [-concurrency 1] [-fetcher cli|gogit] [-json FILE] [-work DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v git >/dev/null || { echo "bench_gitsync: git is needed" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench_gitsync: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
+bin="$(mktemp -d)/benchcmd"
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+go build -o "$bin" ./gitsync/internal/benchcmd
+"$bin" "$@"
