@@ -160,6 +160,41 @@ func (s *Service) NotifyAdvisory(ctx context.Context, advisoryID string) ([]Noti
 	return out, nil
 }
 
+// notifyProposedAdoption tells the entity's officers that a derived
+// adoption (from a confirmed purchase link or a fork) waits for their CIO.
+func (s *Service) notifyProposedAdoption(ctx context.Context, id string) ([]Notice, error) {
+	ad, err := s.store.Adoptions().Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ad.Pending || ad.Verification == VerificationCIOVerified || ad.Verification == VerificationSelfDeclared {
+		return nil, nil
+	}
+	asset, err := s.store.Assets().Get(ctx, ad.AssetID)
+	if err != nil {
+		return nil, err
+	}
+	why := "una compra confirmada"
+	if ad.Verification == VerificationForkDerived {
+		why = "una bifurcación (fork) del repositorio"
+	}
+	ref := ""
+	if len(ad.Evidence) > 0 {
+		ref = " (" + ad.Evidence[0].Ref + ")"
+	}
+	n := Notice{
+		EntityNIT: ad.EntityNIT, Kind: NoticeAdoption, Ref: ad.ID, AssetID: asset.ID, AdoptionID: ad.ID,
+		Title: fmt.Sprintf("Adopción de %s por verificar / Adoption of %s to verify", asset.Name, asset.Name),
+		Body: fmt.Sprintf("Acervo registró que su entidad usa %s a partir de %s%s. El CIO de la entidad debe verificarla.\n"+
+			"Acervo recorded that your entity uses %s; your CIO should verify it.", asset.Name, why, ref, asset.Name),
+	}
+	created, err := s.createNotice(ctx, &n)
+	if err != nil || !created {
+		return nil, err
+	}
+	return []Notice{n}, nil
+}
+
 // createNotice stores a notice (deduplicated) and queues one webhook
 // delivery per active webhook of the entity.
 func (s *Service) createNotice(ctx context.Context, n *Notice) (bool, error) {
@@ -206,6 +241,8 @@ func (s *Service) CatchUpNotices(ctx context.Context, after int64, limit int) (i
 			ns, err = s.NotifyRelease(ctx, c.ID)
 		case c.Kind == KindAdvisory:
 			ns, err = s.NotifyAdvisory(ctx, c.ID)
+		case c.Kind == KindAdoption:
+			ns, err = s.notifyProposedAdoption(ctx, c.ID)
 		}
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return seq, out, err

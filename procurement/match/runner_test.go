@@ -341,3 +341,56 @@ func TestWithdrawKeepsDecisions(t *testing.T) {
 		t.Errorf("an officer withdrawing: %v, want ErrForbidden", err)
 	}
 }
+
+// TestChangedPurchaseAndAdoptionNotice: a purchase whose description
+// changes loses the suggestion it no longer supports; confirming a
+// MAINTENANCE link notifies the buyer that an adoption waits for its CIO.
+func TestChangedPurchaseAndAdoptionNotice(t *testing.T) {
+	f := newFixture(t)
+	ps := f.basePurchases(t)
+	if _, err := f.runner.Full(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// SYSMAN's contract is re-published without naming the product, by
+	// another supplier.
+	changed := ps[2]
+	changed.Description, changed.RowHash = "SOPORTE TÉCNICO DEL SOFTWARE CONTABLE DE LA ALCALDÍA", "changed"
+	changed.Supplier = registry.Party{DocType: "NIT", DocNumber: "900777888", Name: "OTRA FIRMA S.A.S."}
+	f.importPurchases(t, changed)
+	st, err := f.runner.Incremental(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Purchases != 1 || st.Withdrawn != 1 {
+		t.Fatalf("after the change: %+v, want 1 purchase re-matched and 1 suggestion withdrawn", st)
+	}
+	if _, ok := f.link(t, ps[2].ID, f.sysman.ID); ok {
+		t.Error("the SYSMAN suggestion survived the change")
+	}
+
+	l, _ := f.link(t, ps[0].ID, f.orfeo.ID)
+	if _, err := f.svc.DecidePurchaseLink(f.officer[nitCartagena], l.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	_, ns, err := f.svc.CatchUpNotices(f.sys, 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []registry.Notice
+	for _, n := range ns {
+		if n.Kind == registry.NoticeAdoption {
+			got = append(got, n)
+		}
+	}
+	if len(got) != 1 || got[0].EntityNIT != nitCartagena || got[0].AssetID != f.orfeo.ID {
+		t.Fatalf("adoption notices %+v", got)
+	}
+	// Verified adoptions notify nobody again.
+	if _, err := f.svc.VerifyAdoption(f.cio[nitCartagena], got[0].AdoptionID); err != nil {
+		t.Fatal(err)
+	}
+	_, ns, err = f.svc.CatchUpNotices(f.sys, 0, 10000)
+	if err != nil || len(ns) != 0 {
+		t.Errorf("second catch-up: %d notices, %v", len(ns), err)
+	}
+}
