@@ -394,3 +394,63 @@ func TestChangedPurchaseAndAdoptionNotice(t *testing.T) {
 		t.Errorf("second catch-up: %d notices, %v", len(ns), err)
 	}
 }
+
+// TestConfirmPaths: only IMPLEMENTATION, MAINTENANCE and SUPPORT
+// confirmations propose an adoption, once per entity and asset.
+func TestConfirmPaths(t *testing.T) {
+	f := newFixture(t)
+	ps := f.importPurchases(t,
+		purchase("CO1.PCCNTR.50", nitPasto, "900100100", "A S.A.S.", "81112500", "LICENCIAS DE ORFEO", 1_000_000, false),
+		purchase("CO1.PCCNTR.51", nitPasto, "900100101", "B S.A.S.", "81111500", "DESARROLLO DE ORFEO", 1_000_000, false),
+		purchase("CO1.PCCNTR.52", nitPasto, "900100102", "C S.A.S.", "81112200", "SOPORTE DE ORFEO", 1_000_000, false),
+		purchase("CO1.PCCNTR.53", nitPasto, "900100103", "D S.A.S.", "81111500", "IMPLEMENTACIÓN DE ORFEO", 1_000_000, false),
+	)
+	rels := []string{registry.RelLicensing, registry.RelDevelopment, registry.RelSupport, registry.RelImplementation}
+	var links []registry.PurchaseLink
+	for i, p := range ps {
+		l := registry.PurchaseLink{PurchaseID: p.ID, AssetID: f.orfeo.ID, Relation: rels[i], Score: 0.8, Reasons: []string{"prueba"}}
+		if _, err := f.svc.SuggestLink(f.sys, &l); err != nil {
+			t.Fatal(err)
+		}
+		links = append(links, l)
+	}
+	adoptions := func() []registry.Adoption {
+		ads, err := f.svc.Store().Adoptions().ForAssets(f.sys, []string{f.orfeo.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ads
+	}
+	for _, i := range []int{0, 1} {
+		if _, err := f.svc.DecidePurchaseLink(f.officer[nitPasto], links[i].ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if ads := adoptions(); len(ads) != 0 {
+			t.Errorf("confirming a %s link proposed %+v", rels[i], ads)
+		}
+	}
+	if _, err := f.svc.DecidePurchaseLink(f.officer[nitPasto], links[2].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if ads := adoptions(); len(ads) != 1 || !ads[0].Pending || ads[0].Verification != registry.VerificationProcurementDerived {
+		t.Fatalf("confirming SUPPORT: %+v", ads)
+	}
+	if _, err := f.svc.DecidePurchaseLink(f.cio[nitPasto], links[3].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if ads := adoptions(); len(ads) != 1 {
+		t.Errorf("a second confirmation proposed another adoption: %+v", ads)
+	}
+	// Suggesting again never reopens a decision.
+	again := registry.PurchaseLink{PurchaseID: ps[0].ID, AssetID: f.orfeo.ID, Relation: registry.RelLicensing, Score: 0.9}
+	if _, err := f.svc.SuggestLink(f.sys, &again); err != nil {
+		t.Fatal(err)
+	}
+	if again.State != registry.LinkConfirmed {
+		t.Errorf("re-suggested a confirmed link: state %s", again.State)
+	}
+	// A missing link is not found.
+	if _, err := f.svc.DecidePurchaseLink(f.officer[nitPasto], "no-such-link", true); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("deciding a missing link: %v", err)
+	}
+}
