@@ -196,6 +196,8 @@ func (p *Proposer) Proposals() []Proposal {
 // entities bought (registry.Service.ProposeCommercialAsset; a person
 // accepts or rejects it, and a rejected one is never proposed again).
 func (r *Runner) Propose(ctx context.Context, minEntities int) ([]Proposal, error) {
+	r.run.Lock()
+	defer r.run.Unlock()
 	ctx = r.sys(ctx)
 	m, err := r.matcher(ctx)
 	if err != nil {

@@ -110,6 +110,10 @@ type Runner struct {
 
 	mu sync.Mutex
 	m  *Matcher
+
+	// run serialises runs (the serve loop and an administrator's
+	// runMatcher may ask at once).
+	run sync.Mutex
 }
 
 // RunnerOption configures a Runner.
@@ -226,6 +230,12 @@ func (r *Runner) head(ctx context.Context, from int64, collect func([]registry.C
 // has candidates. It moves the checkpoint to the head of the change
 // sequence read before the run.
 func (r *Runner) Full(ctx context.Context, emit func(Result) error) (Stats, error) {
+	r.run.Lock()
+	defer r.run.Unlock()
+	return r.full(ctx, emit)
+}
+
+func (r *Runner) full(ctx context.Context, emit func(Result) error) (Stats, error) {
 	start := time.Now()
 	ctx = r.sys(ctx)
 	from, err := r.cp.Load()
@@ -260,6 +270,8 @@ func (r *Runner) Full(ctx context.Context, emit func(Result) error) (Stats, erro
 // against every purchase (after rebuilding the index). It moves the
 // checkpoint to the last change it read.
 func (r *Runner) Incremental(ctx context.Context, emit func(Result) error) (Stats, error) {
+	r.run.Lock()
+	defer r.run.Unlock()
 	start := time.Now()
 	ctx = r.sys(ctx)
 	from, err := r.cp.Load()
@@ -268,7 +280,7 @@ func (r *Runner) Incremental(ctx context.Context, emit func(Result) error) (Stat
 	}
 	if from == 0 {
 		// Never ran: everything changed.
-		return r.Full(ctx, emit)
+		return r.full(ctx, emit)
 	}
 	purchaseIDs := map[string]bool{}
 	assetIDs := map[string]bool{}
