@@ -423,24 +423,55 @@ func toInt64(v interface{}) (int64, bool) {
 	return 0, false
 }
 
-// checkListArgument bounds list arguments (literal or variable) to
-// MaxListInput items.
+// checkListArgument bounds every list in an argument (literal, nested in
+// input objects, or given as a variable) to MaxListInput items.
 func (az *analyzer) checkListArgument(a *ast.Argument) *limitError {
-	n := 0
-	switch v := a.Value.(type) {
-	case *ast.ListValue:
-		n = len(v.Values)
-	case *ast.Variable:
-		if v.Name != nil {
-			if l, ok := az.vars[v.Name.Value].([]interface{}); ok {
-				n = len(l)
-			}
-		}
-	}
-	if n > az.limits.MaxListInput {
-		return reject(CodeArgumentOutOfRange, "argument %s has %d items, more than %d", a.Name.Value, n, az.limits.MaxListInput)
+	if n := az.longestList(a.Value, 0); n > az.limits.MaxListInput {
+		return reject(CodeArgumentOutOfRange, "argument %s has a list of %d items, more than %d", a.Name.Value, n, az.limits.MaxListInput)
 	}
 	return nil
+}
+
+func (az *analyzer) longestList(v ast.Value, depth int) int {
+	if depth > 64 {
+		return 0
+	}
+	n := 0
+	switch v := v.(type) {
+	case *ast.ListValue:
+		n = len(v.Values)
+		for _, x := range v.Values {
+			n = max(n, az.longestList(x, depth+1))
+		}
+	case *ast.ObjectValue:
+		for _, f := range v.Fields {
+			n = max(n, az.longestList(f.Value, depth+1))
+		}
+	case *ast.Variable:
+		if v.Name != nil {
+			n = longestJSONList(az.vars[v.Name.Value], 0)
+		}
+	}
+	return n
+}
+
+func longestJSONList(v interface{}, depth int) int {
+	if depth > 64 {
+		return 0
+	}
+	n := 0
+	switch v := v.(type) {
+	case []interface{}:
+		n = len(v)
+		for _, x := range v {
+			n = max(n, longestJSONList(x, depth+1))
+		}
+	case map[string]interface{}:
+		for _, x := range v {
+			n = max(n, longestJSONList(x, depth+1))
+		}
+	}
+	return n
 }
 
 // listArgLen is the number of items of a list argument (0 when unknown).

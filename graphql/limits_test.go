@@ -106,6 +106,7 @@ func TestHostileRequests(t *testing.T) {
 		{name: "10,100 nodes signed in", body: jsonQuery(`{ assets(first: 100) { edges { node { adoptions(first: 100) { totalCount } } } } }`), user: "nobody", status: 200, mayExecute: true},
 		{name: "1,010,100 nodes signed in", body: jsonQuery(`{ assets(first: 100) { edges { node { adoptions(first: 100) { edges { node { entity { adoptions(first: 100) { totalCount } } } } } } } } }`), user: "nobody", status: 400, code: CodeMaxNodesExceeded},
 		{name: "nodes with 101 ids", body: jsonQuery(`{ nodes(ids: [` + strings.Join(ids, ",") + `]) { id } }`), status: 400, code: CodeArgumentOutOfRange},
+		{name: "a list of 251 in an input object", user: "nobody", body: `{"query":"mutation($r: [String!]) { addAdvisory(input: {asset: \"x\", osvId: \"x\", summary: \"x\", affected: [], references: $r}) { userErrors { message } } }","variables":{"r":[` + strings.TrimSuffix(strings.Repeat(`"a",`, 251), ",") + `]}}`, status: 400, code: CodeArgumentOutOfRange},
 		{name: "two operations", body: jsonQuery(`query A { viewer { authenticated } } query B { viewer { authenticated } }`), status: 400, code: CodeBatchNotAllowed},
 		{name: "JSON array batch", body: `[` + jsonQuery(`{ viewer { authenticated } }`) + `,` + jsonQuery(`{ viewer { authenticated } }`) + `]`, status: 400, code: CodeBatchNotAllowed},
 		{name: "two createToken", user: "nobody", body: jsonQuery(`mutation { a: createToken(input: {name: "a"}) { result { secret } } b: createToken(input: {name: "b"}) { result { secret } } }`), status: 400, code: CodeBatchNotAllowed},
