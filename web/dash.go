@@ -21,10 +21,14 @@ type dashData struct {
 	PurchaseTotal                          int64
 
 	Depts      map[string]*deptAgg
-	Currency   []currencyRow // every asset with adoptions, most adopted first
-	CurTotal   currencyRow   // sums over every asset
-	ByYear     []yearTotal   // newest first
-	Duplicates []dupRow      // assets bought by several entities, largest total first
+	Currency   []registry.CurrencySummary // every adopted public asset, most adopted first
+	CurTotal   registry.CurrencySummary   // sums over every asset
+	CurBehind  int                        // adoptions behind the latest release
+	Trends     []registry.TrendPoint      // software spending by year, newest first
+	ByYear     []yearTotal                // the same, for the chart
+	Duplicates []registry.DuplicateGroup  // products and kinds bought by several entities
+	Matrix     []registry.AdoptionCell    // asset × department × orden × sector
+	Slugs      map[string]string          // asset id → slug, for links
 
 	// Per-asset and per-entity figures the asset, entity and "antes de
 	// comprar" pages read instead of loading every row of a popular asset.
@@ -51,37 +55,6 @@ type deptAgg struct {
 	Adoptions int64
 	Spend     int64 // purchases placed in the department
 	Purchases int64
-}
-
-// currencyRow is how current the adoptions of one asset are.
-type currencyRow struct {
-	AssetID    string
-	Slug       string
-	Name       string
-	Latest     string
-	Adoptions  int64
-	OnLatest   int64
-	BehindMaj  int64
-	BehindMin  int64
-	BehindPat  int64
-	Withdrawn  int64
-	Vulnerable int64
-	Unknown    int64 // no exact release recorded
-}
-
-// dupRow is spending on one asset (public alternative or commercial
-// product) by several buyers.
-type dupRow struct {
-	AssetID   string
-	Slug      string
-	Name      string
-	Kind      registry.AssetKind
-	Buyers    int
-	Purchases int
-	Total     int64
-	FirstYear int
-	LastYear  int
-	TopSupp   string
 }
 
 // dashCache serves the dashboard figures and recomputes them in the
@@ -217,7 +190,7 @@ func (c *dashCache) homeStats(ctx context.Context) *homeStats {
 func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 	start := time.Now()
 	st := s.svc.Store()
-	d := &dashData{Depts: map[string]*deptAgg{}, AssetDepts: map[string]map[string]int64{}, AssetUsers: map[string]int64{},
+	d := &dashData{Depts: map[string]*deptAgg{}, AssetDepts: map[string]map[string]int64{}, AssetUsers: map[string]int64{}, Slugs: map[string]string{},
 		AssetLinks: map[string]*linkAgg{}, BuyerYears: map[string][]yearTotal{}}
 	dept := func(code string) *deptAgg {
 		a, ok := d.Depts[code]
@@ -261,6 +234,7 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 		for _, a := range l.Items {
 			a.Readme = ""
 			assets[a.ID] = a
+			d.Slugs[a.ID] = a.Slug
 			assetIDs = append(assetIDs, a.ID)
 		}
 		if !l.PageInfo.HasNextPage {
@@ -319,127 +293,46 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 		adoptedAssets[ad.AssetID] = true
 	}
 
-	// Releases and advisories of adopted assets: version currency.
-	adopted := make([]string, 0, len(adoptedAssets))
-	for id := range adoptedAssets {
-		adopted = append(adopted, id)
-	}
-	sort.Strings(adopted)
-	relsBy := map[string]map[string]registry.Release{}
-	latestBy := map[string]registry.Release{}
-	advBy := map[string][]registry.Advisory{}
-	for i := 0; i < len(adopted); i += 200 {
-		batch := adopted[i:min(i+200, len(adopted))]
-		rels, err := st.Releases().ForAssets(ctx, batch)
-		if err != nil {
-			return nil, err
-		}
-		by := map[string][]registry.Release{}
-		for _, r := range rels {
-			by[r.AssetID] = append(by[r.AssetID], r)
-			if relsBy[r.AssetID] == nil {
-				relsBy[r.AssetID] = map[string]registry.Release{}
-			}
-			r.Publiccode = registry.PubliccodeSnapshot{}
-			relsBy[r.AssetID][r.Tag] = r
-		}
-		for id, rs := range by {
-			if l, ok := registry.LatestRelease(rs); ok {
-				latestBy[id] = l
-			}
-		}
-		for j := 0; j < len(batch); j += registry.MaxPageSize {
-			advf := registry.AdvisoryFilter{AssetIDs: batch[j:min(j+registry.MaxPageSize, len(batch))], Page: registry.Page{First: registry.MaxPageSize}}
-			for {
-				l, err := st.Advisories().List(ctx, advf)
-				if err != nil {
-					return nil, err
-				}
-				for _, a := range l.Items {
-					advBy[a.AssetID] = append(advBy[a.AssetID], a)
-				}
-				if !l.PageInfo.HasNextPage {
-					break
-				}
-				advf.Page.After = l.PageInfo.EndCursor
-			}
-		}
-	}
-	cur := map[string]*currencyRow{}
-	for _, ad := range ads {
-		if ad.Status == registry.AdoptionRetired || ad.Pending {
-			continue
-		}
-		row, ok := cur[ad.AssetID]
-		if !ok {
-			a := assets[ad.AssetID]
-			row = &currencyRow{AssetID: a.ID, Slug: a.Slug, Name: a.Name}
-			if l, ok := latestBy[ad.AssetID]; ok {
-				row.Latest = l.Tag
-			}
-			cur[ad.AssetID] = row
-		}
-		row.Adoptions++
-		rl, ok := relsBy[ad.AssetID][ad.ReleaseTag]
-		v, okv := registry.ParseSemver(rl.Version)
-		if !ok || !okv {
-			row.Unknown++
-			continue
-		}
-		if rl.Withdrawn {
-			row.Withdrawn++
-		}
-		for _, adv := range advBy[ad.AssetID] {
-			if adv.Affects(rl.Version) {
-				row.Vulnerable++
-				break
-			}
-		}
-		l, okl := latestBy[ad.AssetID]
-		lv, oklv := registry.ParseSemver(l.Version)
-		switch {
-		case !okl || !oklv || v.Compare(lv) >= 0:
-			row.OnLatest++
-		case v.Major != lv.Major:
-			row.BehindMaj++
-		case v.Minor != lv.Minor:
-			row.BehindMin++
-		default:
-			row.BehindPat++
-		}
-	}
-	for _, r := range cur {
-		d.Currency = append(d.Currency, *r)
-		t := &d.CurTotal
-		t.Adoptions += r.Adoptions
-		t.OnLatest += r.OnLatest
-		t.BehindMaj += r.BehindMaj
-		t.BehindMin += r.BehindMin
-		t.BehindPat += r.BehindPat
-		t.Withdrawn += r.Withdrawn
-		t.Vulnerable += r.Vulnerable
-		t.Unknown += r.Unknown
-	}
-	sort.Slice(d.Currency, func(i, j int) bool {
-		if d.Currency[i].Adoptions != d.Currency[j].Adoptions {
-			return d.Currency[i].Adoptions > d.Currency[j].Adoptions
-		}
-		return d.Currency[i].Name < d.Currency[j].Name
-	})
-
-	// Spend by year and by department.
-	groups, err := st.Purchases().Aggregate(ctx, registry.PurchaseFilter{}, registry.GroupYear)
+	// Version currency, duplicated spending, spending trends and the
+	// adoption matrix: the matcher's analytics (the same figures as the
+	// GraphQL API's), read as an anonymous reader.
+	anon := registry.WithActor(ctx, registry.Actor{})
+	sums, _, err := s.svc.VersionCurrency(anon, "")
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range groups {
-		y, _ := strconv.Atoi(g.Key[registry.GroupYear])
-		d.ByYear = append(d.ByYear, yearTotal{Year: y, Count: g.Count, Total: g.Total})
-		d.Purchases += g.Count
-		d.PurchaseTotal += g.Total
+	sort.SliceStable(sums, func(i, j int) bool { return sums[i].Adoptions > sums[j].Adoptions })
+	d.Currency = sums
+	for _, x := range sums {
+		t := &d.CurTotal
+		t.Adoptions += x.Adoptions
+		t.Current += x.Current
+		t.BehindMajor += x.BehindMajor
+		t.BehindMinor += x.BehindMinor
+		t.BehindPatch += x.BehindPatch
+		t.Unknown += x.Unknown
+		t.Withdrawn += x.Withdrawn
+		t.Vulnerable += x.Vulnerable
 	}
-	sort.Slice(d.ByYear, func(i, j int) bool { return d.ByYear[i].Year > d.ByYear[j].Year })
-	groups, err = st.Purchases().Aggregate(ctx, registry.PurchaseFilter{}, registry.GroupBuyer, registry.GroupYear)
+	d.CurBehind = d.CurTotal.BehindMajor + d.CurTotal.BehindMinor + d.CurTotal.BehindPatch
+	if d.Duplicates, err = s.svc.DuplicatedSpending(anon, registry.DuplicateFilter{MinEntities: 2, Limit: 200}); err != nil {
+		return nil, err
+	}
+	if d.Trends, err = s.svc.SpendingTrends(anon, registry.TrendFilter{}); err != nil {
+		return nil, err
+	}
+	sort.Slice(d.Trends, func(i, j int) bool { return d.Trends[i].Year > d.Trends[j].Year })
+	for _, t := range d.Trends {
+		d.ByYear = append(d.ByYear, yearTotal{Year: t.Year, Count: t.Purchases, Total: t.Total})
+		d.Purchases += t.Purchases
+		d.PurchaseTotal += t.Total
+	}
+	if d.Matrix, err = s.svc.AdoptionMatrix(anon, registry.AdoptionMatrixFilter{}); err != nil {
+		return nil, err
+	}
+
+	// Spend by year and by department.
+	groups, err := st.Purchases().Aggregate(ctx, registry.PurchaseFilter{}, registry.GroupBuyer, registry.GroupYear)
 	if err != nil {
 		return nil, err
 	}
@@ -451,7 +344,8 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 	for _, ys := range d.BuyerYears {
 		sort.Slice(ys, func(i, j int) bool { return ys[i].Year > ys[j].Year })
 	}
-	groups, err = st.Purchases().Aggregate(ctx, registry.PurchaseFilter{}, registry.GroupDepartment)
+	software := 0.6
+	groups, err = st.Purchases().Aggregate(ctx, registry.PurchaseFilter{MinSoftwareScore: &software}, registry.GroupDepartment)
 	if err != nil {
 		return nil, err
 	}
@@ -463,8 +357,8 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 		}
 	}
 
-	// Duplicated spending: confirmed or suggested links of each asset,
-	// counted by distinct buyer.
+	// The purchases linked to each asset, for the asset and "antes de
+	// comprar" pages.
 	for i := 0; i < len(assetIDs); i += 200 {
 		batch := assetIDs[i:min(i+200, len(assetIDs))]
 		links, err := st.Links().ForAssets(ctx, batch, registry.LinkConfirmed, registry.LinkSuggested)
@@ -474,14 +368,9 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 		if len(links) == 0 {
 			continue
 		}
-		byAsset := map[string][]string{}
 		var pids []string
 		for _, l := range links {
 			pids = append(pids, l.PurchaseID)
-			if l.Relation == registry.RelAlternative {
-				continue
-			}
-			byAsset[l.AssetID] = append(byAsset[l.AssetID], l.PurchaseID)
 		}
 		pmap := map[string]registry.Purchase{}
 		for j := 0; j < len(pids); j += 500 {
@@ -525,50 +414,12 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 			y.Count++
 			y.Total += p.Value
 		}
-		for id, ps := range byAsset {
-			a := assets[id]
-			row := dupRow{AssetID: id, Slug: a.Slug, Name: a.Name, Kind: a.Kind}
-			buyers := map[string]bool{}
-			supp := map[string]int64{}
-			for _, pid := range ps {
-				p, ok := pmap[pid]
-				if !ok {
-					continue
-				}
-				buyers[p.BuyerNIT] = true
-				row.Purchases++
-				row.Total += p.Value
-				supp[p.Supplier.Name] += p.Value
-				if p.Year > 0 && (row.FirstYear == 0 || p.Year < row.FirstYear) {
-					row.FirstYear = p.Year
-				}
-				row.LastYear = max(row.LastYear, p.Year)
-			}
-			row.Buyers = len(buyers)
-			var best int64
-			for name, v := range supp {
-				if v > best || v == best && name < row.TopSupp {
-					best, row.TopSupp = v, name
-				}
-			}
-			if row.Buyers >= 2 {
-				d.Duplicates = append(d.Duplicates, row)
-			}
-		}
 	}
 	for _, la := range d.AssetLinks {
 		slices.Sort(la.Values)
 	}
-	sort.Slice(d.Duplicates, func(i, j int) bool {
-		if d.Duplicates[i].Total != d.Duplicates[j].Total {
-			return d.Duplicates[i].Total > d.Duplicates[j].Total
-		}
-		return d.Duplicates[i].Name < d.Duplicates[j].Name
-	})
 	d.ComputedAt = s.now()
 	d.Took = time.Since(start)
 	return d, nil
 }
 
-// Behind counts the adoptions on an older release than the latest.
-func (c currencyRow) Behind() int64 { return c.BehindMaj + c.BehindMin + c.BehindPat }

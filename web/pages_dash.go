@@ -23,10 +23,10 @@ type tableroData struct {
 	MapKind    string // adopcion, gasto
 	Map        template.HTML
 	Depts      []deptAgg
-	Currency   []currencyRow
+	Currency   []registry.CurrencySummary
 	MoreCur    int
 	YearChart  template.HTML
-	Duplicates []dupRow
+	Duplicates []registry.DuplicateGroup
 	MoreDup    int
 	Recent     []recentAdoption
 }
@@ -199,24 +199,37 @@ func (s *server) handleTableroCSV(w http.ResponseWriter, r *http.Request) {
 			c.tr("csv.al_dia"), c.tr("csv.atras_mayor"), c.tr("csv.atras_menor"), c.tr("csv.atras_parche"),
 			c.tr("csv.retiradas"), c.tr("csv.vulnerables"), c.tr("csv.sin_version")})
 		for _, x := range dd.Currency {
-			_ = cw.Write([]string{x.Name, x.Slug, x.Latest, itoa(x.Adoptions), itoa(x.OnLatest), itoa(x.BehindMaj),
-				itoa(x.BehindMin), itoa(x.BehindPat), itoa(x.Withdrawn), itoa(x.Vulnerable), itoa(x.Unknown)})
+			_ = cw.Write([]string{x.AssetName, dd.Slugs[x.AssetID], x.Latest, strconv.Itoa(x.Adoptions), strconv.Itoa(x.Current),
+				strconv.Itoa(x.BehindMajor), strconv.Itoa(x.BehindMinor), strconv.Itoa(x.BehindPatch), strconv.Itoa(x.Withdrawn),
+				strconv.Itoa(x.Vulnerable), strconv.Itoa(x.Unknown)})
 		}
 		cw.Flush()
 	case "gasto-anual.csv":
 		cw := csvWriter(w, "acervo-gasto-anual-"+date+".csv")
-		_ = cw.Write([]string{c.tr("csv.anio"), c.tr("csv.compras"), c.tr("csv.valor_compras")})
-		for _, y := range dd.ByYear {
-			_ = cw.Write([]string{strconv.Itoa(y.Year), itoa(y.Count), itoa(y.Total)})
+		_ = cw.Write([]string{c.tr("csv.anio"), c.tr("csv.compras"), c.tr("csv.valor_compras"), c.tr("csv.entidades_compradoras"), c.tr("csv.proveedores")})
+		for _, y := range dd.Trends {
+			_ = cw.Write([]string{strconv.Itoa(y.Year), itoa(y.Purchases), itoa(y.Total), strconv.Itoa(y.Buyers), strconv.Itoa(y.Suppliers)})
 		}
 		cw.Flush()
 	case "gasto-duplicado.csv":
 		cw := csvWriter(w, "acervo-gasto-duplicado-"+date+".csv")
-		_ = cw.Write([]string{c.tr("csv.activo"), c.tr("csv.slug"), c.tr("csv.tipo"), c.tr("csv.entidades_compradoras"),
-			c.tr("csv.compras"), c.tr("csv.valor_compras"), c.tr("csv.desde"), c.tr("csv.hasta"), c.tr("csv.proveedor_principal")})
+		_ = cw.Write([]string{c.tr("csv.tipo"), c.tr("csv.clave"), c.tr("csv.producto"), c.tr("csv.entidades_compradoras"),
+			c.tr("csv.compras"), c.tr("csv.valor_compras"), c.tr("csv.proveedores_principales")})
 		for _, x := range dd.Duplicates {
-			_ = cw.Write([]string{x.Name, x.Slug, string(x.Kind), strconv.Itoa(x.Buyers), strconv.Itoa(x.Purchases),
-				itoa(x.Total), strconv.Itoa(x.FirstYear), strconv.Itoa(x.LastYear), x.TopSupp})
+			var sup []string
+			for _, p := range x.Suppliers {
+				sup = append(sup, p.Name+" ("+itoa(p.Total)+")")
+			}
+			_ = cw.Write([]string{x.Kind, x.Key, x.Label, strconv.Itoa(x.Entities), strconv.Itoa(x.Purchases), itoa(x.Total), strings.Join(sup, "; ")})
+		}
+		cw.Flush()
+	case "adopcion.csv":
+		cw := csvWriter(w, "acervo-adopcion-"+date+".csv")
+		_ = cw.Write([]string{c.tr("csv.activo"), c.tr("csv.slug"), c.tr("csv.codigo_dane"), c.tr("csv.departamento"), c.tr("entidad.orden"),
+			c.tr("entidad.sector"), c.tr("csv.entidades_adoptantes"), c.tr("csv.adopciones"), c.tr("csv.verificadas"), c.tr("csv.en_produccion")})
+		for _, x := range dd.Matrix {
+			_ = cw.Write([]string{x.AssetName, dd.Slugs[x.AssetID], x.DepartmentCode, s.geo.names[x.DepartmentCode], x.Orden, x.Sector,
+				strconv.Itoa(x.Entities), strconv.Itoa(x.Adoptions), strconv.Itoa(x.Verified), strconv.Itoa(x.Production)})
 		}
 		cw.Flush()
 	default:

@@ -118,8 +118,9 @@ func TestCSVDownloads(t *testing.T) {
 	}{
 		{"/tablero/departamentos.csv", "Código DANE", []string{"11,\"Bogotá, D.C.\",2,", "05,Antioquia,1,1"}},
 		{"/tablero/versiones.csv", "Activo", []string{"Orfeo," + f.orfeo.Slug + ",v6.0.0,3,1,2,0,0,0,1,0"}},
-		{"/tablero/gasto-anual.csv", "Año", []string{"2025,4,605000000", "2024,2,600000000"}},
-		{"/tablero/gasto-duplicado.csv", "Activo", []string{"Kactus HR", "Orfeo"}},
+		{"/tablero/gasto-anual.csv", "Año", []string{"2025,4,605000000,4,4", "2024,2,600000000,2,2"}},
+		{"/tablero/gasto-duplicado.csv", "Tipo", []string{"ASSET," + f.kactus.ID + ",Kactus HR,2,2,540000000", "ASSET," + f.orfeo.ID + ",Orfeo,2,2,530000000"}},
+		{"/tablero/adopcion.csv", "Activo", []string{"Orfeo," + f.orfeo.Slug + ",05,Antioquia,TERRITORIAL,,1,1,0,1"}},
 		{"/antes-de-comprar.csv?q=gesti%C3%B3n+documental", "Fuente", []string{"CO1.PCCNTR.1001", "CO1.PCCNTR.1002", "CO1.PCCNTR.1003"}},
 		{"/antes-de-comprar.csv?unspsc=4323", "Fuente", []string{"CO1.PCCNTR.1002", "CO1.PCCNTR.1003", "TVEC-88001"}},
 	}

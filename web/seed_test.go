@@ -313,7 +313,7 @@ func (f *fixture) seed(t testing.TB) {
 			UNSPSC: []string{"81112200"}, DepartmentCode: "76"},
 	}
 	for i := range ps {
-		ps[i].RowHash = ps[i].ContractID
+		ps[i].RowHash, ps[i].SoftwareScore = ps[i].ContractID, 0.9
 	}
 	_, err = svc.ImportPurchases(ctx, run.ID, ps)
 	must(t, err, "purchases")
@@ -347,7 +347,7 @@ func (f *fixture) seed(t testing.TB) {
 	// A suggestion the DNP's procurement officer may decide.
 	p6 := registry.Purchase{Source: registry.SourceSECOPII, ContractID: "CO1.PCCNTR.1006", BuyerNIT: dnp, BuyerName: "DEPARTAMENTO NACIONAL DE PLANEACION",
 		Supplier:    registry.Party{DocType: "NIT", DocNumber: "901000111", Name: "Archivos Digitales Ltda."},
-		Description: "Capacitación en el uso de Mercurio SGDEA", Value: 40_000_000, SignedAt: signed(2025, 9, 9), Year: 2025, RowHash: "6", DepartmentCode: "11"}
+		Description: "Capacitación en el uso de Mercurio SGDEA", Value: 40_000_000, SignedAt: signed(2025, 9, 9), Year: 2025, RowHash: "6", DepartmentCode: "11", SoftwareScore: 0.8}
 	_, err = svc.ImportPurchases(ctx, run.ID, []registry.Purchase{p6})
 	must(t, err, "purchase 6")
 	l6 := link("CO1.PCCNTR.1006", f.sgdea, registry.RelTraining, 0.74)
