@@ -422,4 +422,3 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 	d.Took = time.Since(start)
 	return d, nil
 }
-
