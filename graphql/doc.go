@@ -29,4 +29,17 @@
 // Other parts of Acervo add fields without editing this package through
 // Config.Extensions. GraphiQL is served by GraphiQLHandler from assets
 // embedded in the binary (assets/README.md).
+//
+// Wiring, as acervo serve does it:
+//
+//	ix, err := search.Open(ctx, store, search.Options{Dir: filepath.Join(data, "search"), Logger: log})
+//	ix.Attach(svc)  // before the Service takes writes
+//	go ix.Watch(ctx) // this process's writes at once, other processes' by polling
+//	api, err := graphql.NewHandler(graphql.Config{Service: svc, Search: ix, Logger: log, Extensions: exts})
+//	gi, err := graphql.GraphiQLHandler("/graphiql", "/graphql")
+//	mux.Handle("/graphql", api)
+//	mux.Handle("/graphiql", gi)
+//	mux.Handle("/graphiql/", gi)
+//
+// The benchmark of issue 5 is the program in ./bench (go run ./graphql/bench).
 package graphql
