@@ -20,7 +20,8 @@ func TestNIT(t *testing.T) {
 		{"1020304050", "1020304050", -1, false, false},   // a cédula, not NIT+DV
 		{"890981115-6", "890981115", 6, false, false},    // SECOP I
 		{"890.480.184-4", "890480184", 4, false, false},  // dotted
-		{"890982294- 0", "890982294", 3, true, false},    // wrong DV: NIT kept, mismatch said
+		{"890982294- 0", "890982294", 0, false, false},   // space after the hyphen
+		{"890984376-0", "890984376", -1, true, false},    // wrong DV: NIT kept, mismatch said
 		{"890.480.184,00", "890480184", 4, false, false}, // Spanish spreadsheet
 		{"No Definido", "", -1, false, false},            // null sentinel
 		{"2,02E+12", "", -1, false, true},                // spreadsheet damage
