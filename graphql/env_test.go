@@ -176,7 +176,7 @@ func (s countingLinks) List(ctx context.Context, f registry.LinkFilter) (registr
 
 // env is a live API over a real SQLite store with the fixtures.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	store   *countingStore
 	svc     *registry.Service
 	idx     *search.Index
@@ -211,7 +211,7 @@ func (s syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
-func newEnv(t *testing.T, opts ...func(*Config)) *env {
+func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, t.TempDir())
@@ -262,7 +262,7 @@ func newEnv(t *testing.T, opts ...func(*Config)) *env {
 }
 
 // seed writes the fixtures straight into the store with fixed ids.
-func seed(t *testing.T, st registry.Store) {
+func seed(t testing.TB, st registry.Store) {
 	t.Helper()
 	ctx := t.Context()
 	ev := func(action string) *registry.AuditEvent {
@@ -379,7 +379,7 @@ type result struct {
 	Body   []byte
 }
 
-func (r result) json(t *testing.T) map[string]interface{} {
+func (r result) json(t testing.TB) map[string]interface{} {
 	t.Helper()
 	var m map[string]interface{}
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -389,7 +389,7 @@ func (r result) json(t *testing.T) map[string]interface{} {
 }
 
 // code is errors[0].extensions.code.
-func (r result) code(t *testing.T) string {
+func (r result) code(t testing.TB) string {
 	t.Helper()
 	m := r.json(t)
 	errs, _ := m["errors"].([]interface{})
