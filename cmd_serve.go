@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -16,24 +18,44 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/acervo-co/acervo/gitsync"
+	"github.com/acervo-co/acervo/graphql"
 	"github.com/acervo-co/acervo/registry"
+	"github.com/acervo-co/acervo/registry/search"
 	"github.com/acervo-co/acervo/registry/storemetrics"
+	"github.com/acervo-co/acervo/web"
 )
 
 type serveFlags struct {
 	storeFlags
-	addr string
-	demo bool
+	mirrorFlags
+	addr      string
+	demo      bool
+	baseURL   string
+	secure    bool
+	noSync    bool
+	matchTick time.Duration
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f serveFlags
 	fs := newFlags("serve", stderr)
 	f.storeFlags.register(fs)
+	f.mirrorFlags.register(fs)
 	fs.StringVar(&f.addr, "addr", ":8080", "address to listen on (127.0.0.1:0 picks a free port)")
-	fs.BoolVar(&f.demo, "demo", false, "start with the demo registry")
+	fs.BoolVar(&f.demo, "demo", false, "start with the demo registry (data in ./acervo-demo unless --data is given)")
+	fs.StringVar(&f.baseURL, "base-url", "", "public URL of this Acervo, e.g. https://acervo.gov.co (clone URLs, OIDC); empty: from each request")
+	fs.BoolVar(&f.secure, "secure-cookies", false, "mark cookies Secure and use the __Host- session cookie (needs HTTPS; on by default when --base-url is https)")
+	fs.BoolVar(&f.noSync, "no-sync", false, "do not run the sync scheduler in this process")
+	fs.DurationVar(&f.matchTick, "match-interval", 30*time.Second, "how often the matcher and the notifier look for new changes")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return 2
+	}
+	if f.demo && !flagGiven(fs, "data") && getenv(envName("data")) == "" {
+		f.data = "./acervo-demo"
+	}
+	if strings.HasPrefix(f.baseURL, "https://") && !flagGiven(fs, "secure-cookies") {
+		f.secure = true
 	}
 	log := newLogger(stderr, getenv)
 
@@ -43,6 +65,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return 2
 	}
 	defer ln.Close()
+
+	syncCfg, err := f.mirrorFlags.syncConfig(f.storeFlags)
+	if err != nil {
+		fmt.Fprintf(stderr, "acervo: %v\n", trimSetup(err))
+		return 2
+	}
+	if f.demo {
+		// The demo's generated repositories are local directories.
+		syncCfg.Policy.AllowLocal = append(syncCfg.Policy.AllowLocal, demoReposDir(f.storeFlags))
+	}
 
 	st, err := openStore(ctx, f.storeFlags, log)
 	if err != nil {
@@ -61,18 +93,71 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		storeOps.WithLabelValues(op, result).Observe(d.Seconds())
 	})
-	svc := newService(st, log)
+	svc := newService(st, log, registry.WithRepositoryChecker(repositoryChecker(syncCfg.Policy)))
 
-	if f.demo {
-		fmt.Fprintln(stdout, "acervo: --demo: the demo registry is not built yet; starting an empty registry")
+	ix, err := search.Open(ctx, st, search.Options{Dir: dataPath(f.storeFlags, "index"), Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "acervo: search index in %s: %v\n", dataPath(f.storeFlags, "index"), err)
+		return 2
+	}
+	defer ix.Close()
+	ix.Attach(svc)
+
+	syncCfg.Poll = 5 * time.Second // a repository registered on the web is mirrored within seconds
+	syncer, err := gitsync.New(syncCfg, svc, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "acervo: %v\n", err)
+		return 2
+	}
+	// Webhooks go to entities' endpoints: outside URLs, under the same
+	// egress policy as mirrors (but not limited to the mirrors' domains).
+	hookPolicy := *syncCfg.Policy
+	hookPolicy.AllowedDomains, hookPolicy.AllowLocal = nil, nil
+	workers, err := newMatchWorkers(svc, f.storeFlags, getenv, log, ix, hookPolicy.HTTPClient(nil))
+	if err != nil {
+		fmt.Fprintf(stderr, "acervo: %v\n", trimSetup(err))
+		return 2
 	}
 
-	h := newServer(serverDeps{Store: st, Service: svc, Log: log, Metrics: reg})
+	var demoInfo *demoResult
+	if f.demo {
+		fmt.Fprintf(stdout, "acervo: preparing the demo registry in %s …\n", f.data)
+		start := time.Now()
+		demoInfo, err = prepareDemo(ctx, svc, syncer, workers, ix, f.storeFlags, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "acervo: demo: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "acervo: demo ready in %s\n", time.Since(start).Round(100*time.Millisecond))
+	}
+
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go ix.Watch(bg)
+	if !f.noSync {
+		go func() {
+			if err := syncer.Run(registry.WithActor(bg, registry.SystemActor("sync"))); err != nil && bg.Err() == nil {
+				log.Error("sync scheduler stopped", "err", err)
+			}
+		}()
+	}
+	workers.Run(registry.WithActor(bg, registry.SystemActor("link")), f.matchTick)
+
+	h, err := newServer(serverDeps{Store: st, Service: svc, Log: log, Metrics: reg, Search: ix, Syncer: syncer,
+		Extension: workers.Extension, BaseURL: f.baseURL, Secure: f.secure, Data: f.storeFlags, Getenv: getenv, Background: bg})
+	if err != nil {
+		fmt.Fprintf(stderr, "acervo: %v\n", err)
+		return 2
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "acervo: listening on http://%s\n", displayAddr(ln.Addr()))
+	base := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(stdout, "acervo: listening on %s\n", base)
+	if demoInfo != nil {
+		demoInfo.print(stdout, base)
+	}
 
 	select {
 	case err := <-errc:
@@ -81,6 +166,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	stopBG()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -89,16 +175,35 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	return 0
 }
 
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			given = true
+		}
+	})
+	return given
+}
+
 // serverDeps is what the HTTP server is built from.
 type serverDeps struct {
-	Store   registry.Store
-	Service *registry.Service
-	Log     *slog.Logger
-	Metrics *prometheus.Registry
+	Store     registry.Store
+	Service   *registry.Service
+	Log       *slog.Logger
+	Metrics   *prometheus.Registry
+	Search    *search.Index
+	Syncer    *gitsync.Syncer
+	Extension graphql.Extension
+	BaseURL   string
+	Secure    bool
+	Data      storeFlags
+	Getenv    func(string) string
+	// Background is the context of work that outlives a request.
+	Background context.Context
 }
 
 // newServer routes every HTTP interface of Acervo.
-func newServer(d serverDeps) http.Handler {
+func newServer(d serverDeps) (http.Handler, error) {
 	reg := d.Metrics
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -126,6 +231,54 @@ func newServer(d serverDeps) http.Handler {
 	})
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
+	if d.Search != nil {
+		var exts []graphql.Extension
+		if d.Extension != nil {
+			exts = append(exts, d.Extension)
+		}
+		var register graphql.Registrar
+		if d.Syncer != nil {
+			// A registered repository is mirrored at once, in the background.
+			register = func(ctx context.Context, u string) (registry.Asset, error) {
+				a, m, err := d.Service.RegisterRepository(ctx, u)
+				if err == nil && d.Background != nil {
+					go d.Syncer.SyncMirror(registry.WithActor(d.Background, registry.SystemActor("sync")), m, false)
+				}
+				return a, err
+			}
+		}
+		api, err := graphql.NewHandler(graphql.Config{Service: d.Service, Search: d.Search, Logger: d.Log, Extensions: exts, RegisterRepository: register})
+		if err != nil {
+			return nil, fmt.Errorf("graphql: %w", err)
+		}
+		r.Handle("/graphql", api)
+		giql, err := graphql.GraphiQLHandler("/graphiql", "/graphql")
+		if err != nil {
+			return nil, fmt.Errorf("graphiql: %w", err)
+		}
+		r.PathPrefix("/graphiql").Handler(giql)
+	}
+	if d.Syncer != nil {
+		r.PathPrefix("/git/").Handler(d.Syncer.Handler())
+	}
+	if d.Service != nil {
+		r.Handle("/api/import", importHandler(d.Service, d.Data, d.Log))
+	}
+	r.PathPrefix("/datos").Handler(openDataHandler(d.Store, dataPath(d.Data, "datos"), d.Service.Now, d.Log))
+	if d.Service != nil {
+		var searcher web.Searcher
+		var text registry.TextSearcher
+		if d.Search != nil {
+			searcher, text = webSearcher{d.Search}, textSearcher(d.Search)
+		}
+		ui, err := web.New(web.Config{Service: d.Service, Searcher: searcher, TextSearcher: text, Logger: d.Log,
+			BaseURL: d.BaseURL, Secure: d.Secure, OIDC: oidcFromEnv(d.Getenv)})
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		r.PathPrefix("/").Handler(ui)
+	}
+
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			start := time.Now()
@@ -141,7 +294,7 @@ func newServer(d serverDeps) http.Handler {
 			latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		})
 	})
-	return r
+	return r, nil
 }
 
 type statusWriter struct {

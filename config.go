@@ -123,8 +123,8 @@ func openStore(ctx context.Context, sf storeFlags, log *slog.Logger) (registry.S
 }
 
 // newService builds the Service over a store.
-func newService(st registry.Store, log *slog.Logger) *registry.Service {
-	return registry.NewService(st, registry.WithPasswordHasher(password.Argon2id{}), registry.WithLogger(log))
+func newService(st registry.Store, log *slog.Logger, opts ...registry.Option) *registry.Service {
+	return registry.NewService(st, append([]registry.Option{registry.WithPasswordHasher(password.Argon2id{}), registry.WithLogger(log)}, opts...)...)
 }
 
 func unwrapPath(err error) error {
