@@ -46,7 +46,7 @@ func TestSyncLimits(t *testing.T) {
 
 	for _, fetcher := range []string{FetchCLI, FetchGoGit} {
 		t.Run(fetcher, func(t *testing.T) {
-			e := newEnv(t, Config{Fetcher: fetcher, MaxBytes: 1 << 20, MaxRefs: 20, MaxPubliccode: 1 << 20, Timeout: time.Second, FirstTimeout: time.Second})
+			e := newEnv(t, Config{Fetcher: fetcher, MaxBytes: 1 << 20, MaxRefs: 20, MaxPubliccode: 1 << 20})
 			for _, tt := range []struct {
 				repo, code string
 			}{
@@ -79,9 +79,11 @@ func TestSyncLimits(t *testing.T) {
 					t.Errorf("%s: asset active=%v findings %+v", name, a.Active, a.Findings)
 				}
 			}
-			// The time limit: the server answers the fetch too slowly.
-			gs.slow.Store(int64(3 * time.Second))
+			// The time limit: the server answers the fetch much later than
+			// the limit.
+			gs.slow.Store(int64(5 * time.Second))
 			defer gs.slow.Store(0)
+			e = newEnv(t, Config{Fetcher: fetcher, Timeout: time.Second, FirstTimeout: time.Second})
 			res := e.sync(gs.url("slow"))
 			if res.Status != StatusFailed || res.ErrorCode != registry.CodeTimeout {
 				t.Fatalf("slow: %+v", res)
