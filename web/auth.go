@@ -24,6 +24,7 @@ func (s *server) withSession(next http.Handler) http.Handler {
 				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 		}
 		ctx := context.WithValue(r.Context(), langKey{}, lang)
+		s.maybePurgeSessions()
 		if c, err := r.Cookie(s.sessionCookieName()); err == nil && c.Value != "" {
 			a, _, err := s.svc.SessionActor(ctx, c.Value)
 			switch {
@@ -41,6 +42,32 @@ func (s *server) withSession(next http.Handler) http.Handler {
 }
 
 type sessionTokenKey struct{}
+
+// sessionPurgeEvery is how often expired sessions are deleted (on the back
+// of a request, in the background).
+const sessionPurgeEvery = 10 * time.Minute
+
+func (s *server) maybePurgeSessions() {
+	now := s.now()
+	s.purgeMu.Lock()
+	due := now.Sub(s.lastPurge) >= sessionPurgeEvery
+	if due {
+		s.lastPurge = now
+	}
+	s.purgeMu.Unlock()
+	if !due {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if n, err := s.svc.PurgeSessions(ctx); err != nil {
+			s.log.Warn("web: purging sessions", "err", err)
+		} else if n > 0 {
+			s.log.Info("web: purged expired sessions", "count", n)
+		}
+	}()
+}
 
 func (s *server) setSessionCookie(w http.ResponseWriter, token string) {
 	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(), Value: token, Path: "/",

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/acervo-co/acervo/registry"
@@ -70,6 +71,9 @@ type server struct {
 	readme     *readmeRenderer
 	antesCache antesCache
 	mux        *http.ServeMux
+
+	purgeMu   sync.Mutex
+	lastPurge time.Time
 }
 
 // Cookie names.
