@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/acervo-co/acervo/registry"
@@ -73,7 +75,11 @@ func (st *purchases) UpsertBatch(ctx context.Context, ps []registry.Purchase, ev
 	}
 	saved := make([]registry.Purchase, len(ps))
 	copy(saved, ps)
-	err := st.s.write(ctx, func(tx *wtx) error {
+	docs, err := st.encodeNew(ctx, ps)
+	if err != nil {
+		return nil, err
+	}
+	err = st.s.write(ctx, func(tx *wtx) error {
 		known, err := st.lookup(tx, ps)
 		if err != nil {
 			return err
@@ -123,7 +129,7 @@ func (st *purchases) UpsertBatch(ctx context.Context, ps []registry.Purchase, ev
 				updates = append(updates, &ps[i])
 			}
 		}
-		if err := st.insertRows(tx, inserts); err != nil {
+		if err := st.insertRows(tx, inserts, docs); err != nil {
 			return err
 		}
 		for _, p := range updates {
@@ -141,7 +147,7 @@ func (st *purchases) UpsertBatch(ctx context.Context, ps []registry.Purchase, ev
 		for i, id := range changed {
 			rows[i] = []any{registry.KindPurchase, id, 0}
 		}
-		if err := st.s.insertMany(tx, "changes", []string{"kind", "id", "deleted"}, rows, ""); err != nil {
+		if err := st.s.insertMany(tx, "changes", []string{"kind", "id", "deleted"}, rows, "OR FAIL"); err != nil {
 			return err
 		}
 		return tx.audit(ev, "import", "")
@@ -150,6 +156,7 @@ func (st *purchases) UpsertBatch(ctx context.Context, ps []registry.Purchase, ev
 		copy(ps, saved)
 		return nil, err
 	}
+	st.s.wrote(ctx, len(ps))
 	return out, nil
 }
 
@@ -213,14 +220,84 @@ func purchaseLookupSQL(n int) string {
 func hotWrites() []string {
 	return []string{
 		purchaseLookupSQL(500),
-		insertSQL("purchases", append([]string{"id", "rev", "doc"}, purchaseCols()...), bulkRows, ""),
+		insertSQL("purchases", append([]string{"id", "rev", "doc"}, purchaseCols()...), bulkRows, "OR FAIL"),
 		insertSQL("purchase_unspsc", []string{"code", "purchase_id"}, bulkRows, "OR IGNORE"),
-		insertSQL("changes", []string{"kind", "id", "deleted"}, bulkRows, ""),
+		insertSQL("changes", []string{"kind", "id", "deleted"}, bulkRows, "OR FAIL"),
 	}
 }
 
-// insertRows writes new purchases with multi-row INSERTs.
-func (st *purchases) insertRows(tx *wtx, ps []*registry.Purchase) error {
+// encodeNew encodes, before the write transaction and on every core, the
+// rows that look new (their key is not stored yet): the writer then only
+// writes. A row found stored after all is encoded again in the transaction.
+func (st *purchases) encodeNew(ctx context.Context, ps []registry.Purchase) (map[*registry.Purchase][]byte, error) {
+	keys := make([]string, 0, len(ps))
+	first := make(map[string]int, len(ps))
+	for i := range ps {
+		k := nkey(ps[i].Source, ps[i].ContractID)
+		if _, ok := first[k]; !ok {
+			first[k] = i
+			keys = append(keys, k)
+		}
+	}
+	stored := map[string]bool{}
+	for chunk := range slices.Chunk(keys, 500) {
+		stmt, err := st.s.stmt(ctx, st.s.r, `SELECT nkey FROM purchases WHERE nkey IN (`+placeholders(len(chunk))+`)`)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := stmt.QueryContext(ctx, anys(chunk)...)
+		if err != nil {
+			return nil, dbErr(err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, dbErr(err)
+			}
+			stored[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, dbErr(err)
+		}
+	}
+	var todo []*registry.Purchase
+	for _, k := range keys {
+		if stored[k] {
+			continue
+		}
+		p := &ps[first[k]]
+		if p.ID == "" {
+			p.ID = registry.NewID(time.Now())
+		}
+		todo = append(todo, p)
+	}
+	docs := make([][]byte, len(todo))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(todo)/256)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(todo); i += workers {
+				c := *todo[i]
+				c.Rev = 1
+				docs[i], _ = json.Marshal(&c)
+			}
+		}()
+	}
+	wg.Wait()
+	out := make(map[*registry.Purchase][]byte, len(todo))
+	for i, p := range todo {
+		out[p] = docs[i]
+	}
+	return out, nil
+}
+
+// insertRows writes new purchases with multi-row INSERTs; docs holds rows
+// encoded beforehand (with Rev 1).
+func (st *purchases) insertRows(tx *wtx, ps []*registry.Purchase, docs map[*registry.Purchase][]byte) error {
 	if len(ps) == 0 {
 		return nil
 	}
@@ -228,14 +305,17 @@ func (st *purchases) insertRows(tx *wtx, ps []*registry.Purchase) error {
 	rows := make([][]any, 0, len(ps))
 	var codes [][]any
 	for _, p := range ps {
-		doc, err := json.Marshal(p)
-		if err != nil {
-			return err
+		doc, ok := docs[p]
+		if !ok || p.Rev != 1 {
+			var err error
+			if doc, err = json.Marshal(p); err != nil {
+				return err
+			}
 		}
 		rows = append(rows, append([]any{p.ID, p.Rev, doc}, purchaseVals(p)...))
 		codes = append(codes, unspscRows(p)...)
 	}
-	if err := st.s.insertMany(tx, "purchases", cols, rows, ""); err != nil {
+	if err := st.s.insertMany(tx, "purchases", cols, rows, "OR FAIL"); err != nil {
 		return err
 	}
 	return st.s.insertMany(tx, "purchase_unspsc", []string{"code", "purchase_id"}, codes, "OR IGNORE")
