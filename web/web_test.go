@@ -63,6 +63,13 @@ func TestPagesRender(t *testing.T) {
 					t.Errorf("page lacks %q\n%s", w, body[:min(len(body), 3000)])
 				}
 			}
+			// Everything is served locally: no script, no stylesheet, font
+			// or image from another host.
+			for _, bad := range []string{"<script", `src="http`, `src="//`, `<link rel="stylesheet" href="http`, "@import"} {
+				if strings.Contains(body, bad) {
+					t.Errorf("page loads something from elsewhere: %q", bad)
+				}
+			}
 			if strings.Contains(body, "[") && strings.Contains(body, "]") {
 				for _, line := range strings.Split(body, "\n") {
 					if i := strings.Index(line, "[activo."); i >= 0 || strings.Contains(line, "[inicio.") || strings.Contains(line, "[layout.") {
@@ -71,5 +78,51 @@ func TestPagesRender(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestStaticAndLanguage(t *testing.T) {
+	f := newFixture(t, fixtureOpts{noIdx: true})
+	c := f.client(t)
+	_, home := get(t, c, f.srv.URL+"/")
+	i := strings.Index(home, "/static/css/acervo.css?v=")
+	if i < 0 {
+		t.Fatal("no versioned stylesheet link")
+	}
+	u := home[i : i+len("/static/css/acervo.css?v=")+12]
+	res, css := get(t, c, f.srv.URL+u)
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || !strings.Contains(css, "--govcolor-cobalt: #0943B5") {
+		t.Fatalf("stylesheet: %d %q", res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	if strings.Contains(css, "url(http") || strings.Contains(css, "url(//") {
+		t.Error("the stylesheet loads something from another host")
+	}
+	if res, _ := get(t, c, f.srv.URL+"/static/fonts/nunito-sans-latin-700-normal.woff2"); res.StatusCode != 200 {
+		t.Errorf("font: %d", res.StatusCode)
+	}
+	if res, _ := get(t, c, f.srv.URL+"/static/"); res.StatusCode != 404 {
+		t.Errorf("static directory listing: %d", res.StatusCode)
+	}
+	// ?lang=en switches and is remembered by a cookie; ?lang=es switches back.
+	res, body := get(t, c, f.srv.URL+"/tablero?lang=en")
+	if res.Header.Get("Content-Language") != "en" || !strings.Contains(body, "CIO network dashboard") {
+		t.Fatalf("English dashboard: %q", res.Header.Get("Content-Language"))
+	}
+	if _, body := get(t, c, f.srv.URL+"/antes-de-comprar"); !strings.Contains(body, "Before you buy") {
+		t.Error("the language choice is not remembered")
+	}
+	res, body = get(t, c, f.srv.URL+"/?lang=es")
+	if res.Header.Get("Content-Language") != "es-CO" || !strings.Contains(body, `lang="es-CO"`) {
+		t.Errorf("back to Spanish: %q", res.Header.Get("Content-Language"))
+	}
+	// The accessibility bar works without JavaScript.
+	res, _ = get(t, c, f.srv.URL+"/preferencias?accion=mas&volver=/tablero")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/tablero" {
+		t.Fatalf("preferences: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	get(t, c, f.srv.URL+"/preferencias?accion=contraste&volver=https://evil.example/")
+	_, body = get(t, c, f.srv.URL+"/tablero")
+	if !strings.Contains(body, `class="contrast-govco letra-1"`) {
+		t.Error("bigger text and contrast are not applied")
 	}
 }
