@@ -28,6 +28,14 @@ func (s *server) loadInbox(ctx context.Context, d *entidadData) error {
 			return err
 		}
 		d.Webhooks = ws
+		d.Deliveries = map[string][]registry.WebhookDelivery{}
+		for _, w := range ws {
+			l, err := s.svc.WebhookDeliveries(ctx, w.ID, registry.Page{First: 5})
+			if err != nil {
+				return err
+			}
+			d.Deliveries[w.ID] = l.Items
+		}
 	}
 	return nil
 }

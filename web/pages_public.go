@@ -726,6 +726,7 @@ type entidadData struct {
 	Notices     []registry.Notice
 	Unread      int
 	Webhooks    []registry.Webhook
+	Deliveries  map[string][]registry.WebhookDelivery // by webhook id, newest first
 	NewSecret   string
 	CanWebhooks bool
 }

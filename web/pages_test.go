@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acervo-co/acervo/registry"
 )
@@ -266,9 +267,16 @@ func TestOfficerActions(t *testing.T) {
 	if len(ws) != 1 || !strings.HasPrefix(ws[0].Secret, "whsec_") {
 		t.Fatalf("webhooks: %+v", ws)
 	}
+	sys := registry.WithActor(ctx, registry.SystemActor("notify"))
+	next := f.clock.Now().Add(time.Minute)
+	must(t, f.svc.RecordWebhookAttempt(sys, &registry.WebhookDelivery{ID: registry.NewID(f.clock.Now()), WebhookID: ws[0].ID,
+		NoticeID: "n1", Attempts: 2, LastStatus: 503, NextTryAt: &next, CreatedAt: f.clock.Now()}), "delivery")
 	_, body = get(t, cio, f.srv.URL+"/entidades/"+mintic)
 	if strings.Contains(body, ws[0].Secret) {
 		t.Error("the entity page shows the webhook secret again")
+	}
+	if !strings.Contains(body, "por reintentar (HTTP 503, 2 intentos)") {
+		t.Error("the entity page lacks the webhook's delivery log")
 	}
 	expect("delete webhook", f.post(t, cio, "/entidades/"+mintic+"/webhooks/"+ws[0].ID+"/eliminar", nil), http.StatusSeeOther, "/entidades/"+mintic)
 	ns, _ := f.store.Notices().List(ctx, registry.NoticeFilter{EntityNIT: mintic})
