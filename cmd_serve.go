@@ -95,9 +95,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	})
 	svc := newService(st, log, registry.WithRepositoryChecker(repositoryChecker(syncCfg.Policy)))
 
-	ix, err := search.Open(ctx, st, search.Options{Dir: dataPath(f.storeFlags, "index"), Logger: log})
+	ix, err := search.Open(ctx, st, search.Options{Dir: searchIndexDir(f.storeFlags), Logger: log})
 	if err != nil {
-		fmt.Fprintf(stderr, "acervo: search index in %s: %v\n", dataPath(f.storeFlags, "index"), err)
+		fmt.Fprintf(stderr, "acervo: search index in %s: %v\n", searchIndexDir(f.storeFlags), err)
 		return 2
 	}
 	defer ix.Close()
