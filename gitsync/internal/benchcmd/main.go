@@ -90,6 +90,14 @@ func childSync(args []string) int {
 	}
 	counts := map[string]int{}
 	releases := 0
+	if p := os.Getenv("ACERVO_BENCH_MEMPROFILE"); p != "" {
+		defer func() {
+			if f, err := os.Create(p + "." + fmt.Sprint(os.Getpid())); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	for _, r := range s.SyncURLs(ctx, urls, nil) {
 		counts[r.Status]++
 		releases += len(r.Releases)
