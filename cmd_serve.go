@@ -35,6 +35,7 @@ type serveFlags struct {
 	secure    bool
 	noSync    bool
 	matchTick time.Duration
+	rates     graphql.RateLimits
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -48,6 +49,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&f.secure, "secure-cookies", false, "mark cookies Secure and use the __Host- session cookie (needs HTTPS; on by default when --base-url is https)")
 	fs.BoolVar(&f.noSync, "no-sync", false, "do not run the sync scheduler in this process")
 	fs.DurationVar(&f.matchTick, "match-interval", 30*time.Second, "how often the matcher and the notifier look for new changes")
+	fs.IntVar(&f.rates.AnonymousPoints, "rate-anonymous", 1000, "GraphQL points per client IP and window")
+	fs.IntVar(&f.rates.TokenPoints, "rate-token", 5000, "GraphQL points per token or signed-in user and window")
+	fs.DurationVar(&f.rates.Window, "rate-window", time.Hour, "GraphQL rate-limit window")
+	fs.IntVar(&f.rates.Concurrent, "rate-concurrent", 10, "GraphQL requests in flight per caller")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return 2
 	}
@@ -144,7 +149,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	workers.Run(registry.WithActor(bg, registry.SystemActor("link")), f.matchTick)
 
 	h, err := newServer(serverDeps{Store: st, Service: svc, Log: log, Metrics: reg, Search: ix, Syncer: syncer,
-		Extension: workers.Extension, BaseURL: f.baseURL, Secure: f.secure, Data: f.storeFlags, Getenv: getenv, Background: bg})
+		Extension: workers.Extension, BaseURL: f.baseURL, Secure: f.secure, Data: f.storeFlags, Getenv: getenv, Background: bg, RateLimits: f.rates})
 	if err != nil {
 		fmt.Fprintf(stderr, "acervo: %v\n", err)
 		return 2
@@ -187,17 +192,18 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 
 // serverDeps is what the HTTP server is built from.
 type serverDeps struct {
-	Store     registry.Store
-	Service   *registry.Service
-	Log       *slog.Logger
-	Metrics   *prometheus.Registry
-	Search    *search.Index
-	Syncer    *gitsync.Syncer
-	Extension graphql.Extension
-	BaseURL   string
-	Secure    bool
-	Data      storeFlags
-	Getenv    func(string) string
+	Store      registry.Store
+	Service    *registry.Service
+	Log        *slog.Logger
+	Metrics    *prometheus.Registry
+	Search     *search.Index
+	Syncer     *gitsync.Syncer
+	Extension  graphql.Extension
+	BaseURL    string
+	Secure     bool
+	Data       storeFlags
+	Getenv     func(string) string
+	RateLimits graphql.RateLimits
 	// Background is the context of work that outlives a request.
 	Background context.Context
 }
@@ -247,7 +253,7 @@ func newServer(d serverDeps) (http.Handler, error) {
 				return a, err
 			}
 		}
-		api, err := graphql.NewHandler(graphql.Config{Service: d.Service, Search: d.Search, Logger: d.Log, Extensions: exts, RegisterRepository: register})
+		api, err := graphql.NewHandler(graphql.Config{Service: d.Service, Search: d.Search, Logger: d.Log, Extensions: exts, RegisterRepository: register, RateLimits: d.RateLimits})
 		if err != nil {
 			return nil, fmt.Errorf("graphql: %w", err)
 		}
