@@ -349,43 +349,82 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
 		seen[t.Tag] = true
-		r, exists := byTag[t.Tag]
-		switch {
-		case !exists:
-			r = registry.Release{AssetID: assetID, Tag: t.Tag}
-		case r.Commit != t.Commit:
-			r.Moves = append(r.Moves, registry.TagMove{From: r.Commit, To: t.Commit, At: now})
-			res.Moved = append(res.Moved, t.Tag)
-		case r.Withdrawn:
-		default:
-			continue // unchanged
+	}
+	// One goroutine reads the mirror (go-git is not safe for concurrent
+	// use) while this one writes to the store: the two overlap.
+	type prepared struct {
+		r      registry.Release
+		exists bool
+		moved  bool
+		err    error
+	}
+	pctx, stop := context.WithCancel(ctx)
+	ch := make(chan prepared, 16)
+	go func() {
+		defer close(ch)
+		for _, t := range tags {
+			r, exists := byTag[t.Tag]
+			moved := false
+			switch {
+			case !exists:
+				r = registry.Release{AssetID: assetID, Tag: t.Tag}
+			case r.Commit != t.Commit:
+				r.Moves = append(r.Moves, registry.TagMove{From: r.Commit, To: t.Commit, At: now})
+				moved = true
+			case r.Withdrawn:
+			default:
+				continue // unchanged
+			}
+			r.Withdrawn, r.WithdrawnAt = false, nil
+			r.Commit, r.Date = t.Commit, t.Date
+			if v, ok := registry.ParseSemver(t.Tag); ok {
+				r.IsRelease, r.Version, r.Prerelease = true, v.String(), v.Pre != ""
+			}
+			snap, err := x.at(t.Commit, false)
+			if err == nil {
+				r.Publiccode, r.License = snap.Publiccode, snap.License
+				if r.License == "" && snap.File != nil && registry.ValidSPDXExpression(snap.File.Legal.License) {
+					r.License = snap.File.Legal.License
+				}
+			}
+			select {
+			case ch <- prepared{r: r, exists: exists, moved: moved, err: err}:
+			case <-pctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		r.Withdrawn, r.WithdrawnAt = false, nil
-		r.Commit, r.Date = t.Commit, t.Date
-		if v, ok := registry.ParseSemver(t.Tag); ok {
-			r.IsRelease, r.Version, r.Prerelease = true, v.String(), v.Pre != ""
+	}()
+	fail := func(err error) error {
+		stop()
+		for range ch { // wait for the reader to finish with the mirror
 		}
-		snap, err := x.at(t.Commit, false)
-		if err != nil {
-			return err
+		return err
+	}
+	for p := range ch {
+		if p.err != nil {
+			return fail(p.err)
 		}
-		r.Publiccode, r.License = snap.Publiccode, snap.License
-		if r.License == "" && snap.File != nil && registry.ValidSPDXExpression(snap.File.Legal.License) {
-			r.License = snap.File.Legal.License
-		}
+		r := p.r
 		sctx, cancel := saveCtx(ctx)
-		_, err = s.svc.RecordRelease(sctx, &r)
+		_, err := s.svc.RecordRelease(sctx, &r)
 		cancel()
 		if err != nil {
-			return fmt.Errorf("record release %s: %w", t.Tag, err)
+			return fail(fmt.Errorf("record release %s: %w", r.Tag, err))
 		}
-		if !exists && r.IsRelease {
-			res.Releases = append(res.Releases, t.Tag)
+		if !p.exists && r.IsRelease {
+			res.Releases = append(res.Releases, r.Tag)
+		}
+		if p.moved {
+			res.Moved = append(res.Moved, r.Tag)
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return fail(err)
 		}
 	}
+	stop()
 	for _, r := range stored {
 		if seen[r.Tag] || r.Withdrawn {
 			continue
