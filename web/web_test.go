@@ -126,3 +126,31 @@ func TestStaticAndLanguage(t *testing.T) {
 		t.Error("bigger text and contrast are not applied")
 	}
 }
+
+// TestScanSearcher: without a search index the catalogue still searches
+// (accents folded, plurals trimmed) and counts facets.
+func TestScanSearcher(t *testing.T) {
+	f := newFixture(t, fixtureOpts{noIdx: true})
+	c := f.client(t)
+	for _, tt := range []struct {
+		path      string
+		want, not []string
+	}{
+		{"/?q=GESTION+documentales", []string{"Orfeo", "Mercurio SGDEA", "2 resultados", `<option value="MIT">MIT (1)</option>`}, []string{"SIVIGILA"}},
+		{"/?q=gesti%C3%B3n+documental&licencia=MIT", []string{"Mercurio SGDEA", "1 resultados", "Quitar el filtro Licencia: MIT"}, []string{">Orfeo<"}},
+		{"/?tipo=COMMERCIAL", []string{"Kactus HR"}, []string{"Orfeo"}},
+		{"/?q=nada+que+ver", []string{"No encontramos activos"}, nil},
+	} {
+		_, body := get(t, c, f.srv.URL+tt.path)
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", tt.path, w)
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(body, w) {
+				t.Errorf("%s shows %q", tt.path, w)
+			}
+		}
+	}
+}
