@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/acervo-co/acervo/registry"
@@ -77,7 +78,14 @@ func (s *server) handleInicio(w http.ResponseWriter, r *http.Request) {
 	}
 	f := SearchFilters{Kind: q.Get("tipo"), Category: q.Get("categoria"), License: q.Get("licencia"),
 		Status: q.Get("estado"), Language: q.Get("lenguaje"), Department: q.Get("departamento")}
-	res, err := s.search.SearchAssets(ctx, text, f, SearchPage{Size: 20, After: q.Get("despues"), Before: q.Get("antes")})
+	page := SearchPage{Size: 20, After: q.Get("despues"), Before: q.Get("antes")}
+	var res SearchResults
+	var err error
+	if text == "" && f == (SearchFilters{}) && page.After == "" && page.Before == "" {
+		res, err = s.home.get(ctx, s.now(), func() (SearchResults, error) { return s.search.SearchAssets(ctx, text, f, page) })
+	} else {
+		res, err = s.search.SearchAssets(ctx, text, f, page)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -124,7 +132,7 @@ func (s *server) handleInicio(w http.ResponseWriter, r *http.Request) {
 			d.Facets = append(d.Facets, fv)
 		}
 	}
-	page := func(key, cursor string) string {
+	pageURL := func(key, cursor string) string {
 		v := url.Values{}
 		for k, vs := range q {
 			if k != "despues" && k != "antes" && k != "lang" {
@@ -135,10 +143,10 @@ func (s *server) handleInicio(w http.ResponseWriter, r *http.Request) {
 		return "/?" + v.Encode()
 	}
 	if res.Next != "" {
-		d.NextURL = page("despues", res.Next)
+		d.NextURL = pageURL("despues", res.Next)
 	}
 	if res.Prev != "" {
-		d.PrevURL = page("antes", res.Prev)
+		d.PrevURL = pageURL("antes", res.Prev)
 	}
 	if !d.Searched {
 		d.Stats = s.dash.homeStats(ctx)
@@ -146,6 +154,41 @@ func (s *server) handleInicio(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, c.tr("inicio.titulo"), "inicio")
 	v.Data = d
 	s.render(w, r, http.StatusOK, "inicio", v)
+}
+
+// homeCache keeps the unfiltered first page of the catalogue (the most
+// visited page, whose facets count every asset) for half a minute; a write
+// through this process's Service drops it.
+type homeCache struct {
+	mu  sync.Mutex
+	at  time.Time
+	res *SearchResults
+}
+
+const homeCacheTTL = 30 * time.Second
+
+func (c *homeCache) get(ctx context.Context, now time.Time, search func() (SearchResults, error)) (SearchResults, error) {
+	c.mu.Lock()
+	if c.res != nil && now.Sub(c.at) < homeCacheTTL {
+		r := *c.res
+		c.mu.Unlock()
+		return r, nil
+	}
+	c.mu.Unlock()
+	r, err := search()
+	if err != nil {
+		return r, err
+	}
+	c.mu.Lock()
+	c.res, c.at = &r, now
+	c.mu.Unlock()
+	return r, nil
+}
+
+func (c *homeCache) drop() {
+	c.mu.Lock()
+	c.res = nil
+	c.mu.Unlock()
 }
 
 func (s *server) facetLabel(c catalog, facet, v string) string {

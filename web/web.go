@@ -70,6 +70,7 @@ type server struct {
 	oidc       *oidcClient
 	readme     *readmeRenderer
 	antesCache antesCache
+	home       homeCache
 	mux        *http.ServeMux
 
 	purgeMu   sync.Mutex
@@ -147,7 +148,12 @@ func newServer(cfg Config) (*server, error) {
 		ttl = time.Minute
 	}
 	s.dash = newDashCache(s, ttl)
-	cfg.Service.OnWrite(func(_ context.Context, c registry.Change) { s.dash.changed(c.Kind) })
+	cfg.Service.OnWrite(func(_ context.Context, c registry.Change) {
+		s.dash.changed(c.Kind)
+		if c.Kind == registry.KindAsset || c.Kind == registry.KindAdoption || c.Kind == registry.KindRelease {
+			s.home.drop()
+		}
+	})
 	if cfg.OIDC != nil {
 		if s.oidc, err = newOIDCClient(*cfg.OIDC); err != nil {
 			return nil, err
