@@ -52,7 +52,7 @@ func (st *users) Delete(ctx context.Context, id string, rev int64, ev *registry.
 }
 
 func (st *users) List(ctx context.Context, p registry.Page) (registry.List[registry.User], error) {
-	return list[registry.User](ctx, st.s.r, listing{table: "users", sorts: st.sorts, def: "USERNAME", page: p})
+	return list[registry.User](ctx, st.s, listing{table: "users", sorts: st.sorts, def: "USERNAME", page: p})
 }
 
 type tokens struct {

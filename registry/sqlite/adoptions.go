@@ -57,7 +57,7 @@ func (st *adoptions) List(ctx context.Context, f registry.AdoptionFilter) (regis
 	if f.Pending != nil {
 		w.add("pending = ?", b2i(*f.Pending))
 	}
-	return list[registry.Adoption](ctx, st.s.r, listing{table: "adoptions", where: w, sorts: st.sorts, def: registry.SortUpdated, sort: f.Sort, page: f.Page})
+	return list[registry.Adoption](ctx, st.s, listing{table: "adoptions", where: w, sorts: st.sorts, def: registry.SortUpdated, sort: f.Sort, page: f.Page})
 }
 
 func (st *adoptions) ForAssets(ctx context.Context, assetIDs []string) ([]registry.Adoption, error) {

@@ -58,5 +58,5 @@ func (st *advisories) List(ctx context.Context, f registry.AdvisoryFilter) (regi
 	var w where
 	w.eq("asset_id", f.AssetID)
 	w.in("asset_id", f.AssetIDs)
-	return list[registry.Advisory](ctx, st.s.r, listing{table: "advisories", where: w, sorts: st.sorts, def: registry.SortUpdated, sort: f.Sort, page: f.Page})
+	return list[registry.Advisory](ctx, st.s, listing{table: "advisories", where: w, sorts: st.sorts, def: registry.SortUpdated, sort: f.Sort, page: f.Page})
 }

@@ -116,5 +116,5 @@ func (st *assets) List(ctx context.Context, f registry.AssetFilter) (registry.Li
 	if f.AdopterDepartment != "" {
 		w.add("id IN (SELECT ad.asset_id FROM adoptions ad JOIN entities e ON e.nit = ad.entity_nit WHERE e.dept = ?)", f.AdopterDepartment)
 	}
-	return list[registry.Asset](ctx, st.s.r, listing{table: "assets", where: w, sorts: st.sorts, def: registry.SortName, sort: f.Sort, page: f.Page})
+	return list[registry.Asset](ctx, st.s, listing{table: "assets", where: w, sorts: st.sorts, def: registry.SortName, sort: f.Sort, page: f.Page})
 }

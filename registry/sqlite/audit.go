@@ -23,7 +23,7 @@ func (st *audit) List(ctx context.Context, f registry.AuditFilter) (registry.Lis
 	w.eq("target_kind", f.TargetKind)
 	w.eq("target_id", f.TargetID)
 	w.eq("entity_nit", f.EntityNIT)
-	return list[registry.AuditEvent](ctx, st.s.r, listing{table: "audit", where: w, sorts: st.sorts, def: registry.SortSeq, page: f.Page})
+	return list[registry.AuditEvent](ctx, st.s, listing{table: "audit", where: w, sorts: st.sorts, def: registry.SortSeq, page: f.Page})
 }
 
 type imports struct {
@@ -56,5 +56,5 @@ func (st *imports) Update(ctx context.Context, r *registry.ImportRun) error {
 }
 
 func (st *imports) List(ctx context.Context, p registry.Page) (registry.List[registry.ImportRun], error) {
-	return list[registry.ImportRun](ctx, st.s.r, listing{table: "imports", sorts: st.sorts, def: "STARTED", page: p})
+	return list[registry.ImportRun](ctx, st.s, listing{table: "imports", sorts: st.sorts, def: "STARTED", page: p})
 }

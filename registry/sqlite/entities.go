@@ -144,5 +144,5 @@ func (st *entities) List(ctx context.Context, f registry.EntityFilter) (registry
 	w.eq("orden", f.Orden)
 	w.eq("sector", f.Sector)
 	w.eq("dept", f.DepartmentCode)
-	return list[registry.Entity](ctx, st.s.r, listing{table: "entities", where: w, sorts: st.sorts, def: registry.SortName, sort: f.Sort, page: f.Page})
+	return list[registry.Entity](ctx, st.s, listing{table: "entities", where: w, sorts: st.sorts, def: registry.SortName, sort: f.Sort, page: f.Page})
 }

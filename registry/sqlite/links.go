@@ -98,7 +98,7 @@ func (st *links) List(ctx context.Context, f registry.LinkFilter) (registry.List
 	w.in("asset_id", f.AssetIDs)
 	w.eq("state", f.State)
 	w.eq("relation", f.Relation)
-	return list[registry.PurchaseLink](ctx, st.s.r, listing{table: "links", where: w, sorts: st.sorts, def: registry.SortScore, sort: f.Sort, page: f.Page})
+	return list[registry.PurchaseLink](ctx, st.s, listing{table: "links", where: w, sorts: st.sorts, def: registry.SortScore, sort: f.Sort, page: f.Page})
 }
 
 func (st *links) ForAssets(ctx context.Context, assetIDs []string, states ...string) ([]registry.PurchaseLink, error) {

@@ -61,7 +61,7 @@ type listing struct {
 	page  registry.Page
 }
 
-func list[T any](ctx context.Context, db *sql.DB, l listing) (registry.List[T], error) {
+func list[T any](ctx context.Context, s *Store, l listing) (registry.List[T], error) {
 	var out registry.List[T]
 	p := l.page
 	if err := p.Validate(); err != nil {
@@ -115,7 +115,7 @@ func list[T any](ctx context.Context, db *sql.DB, l listing) (registry.List[T], 
 	}
 	q := "SELECT doc, " + spec.col + ", id FROM " + l.table + w.sql() +
 		" ORDER BY " + spec.col + dir + ", id" + dir + fmt.Sprintf(" LIMIT %d", n+1)
-	rows, err := db.QueryContext(ctx, q, w.args...)
+	rows, err := s.query(ctx, q, w.args...)
 	if err != nil {
 		return out, dbErr(err)
 	}
@@ -175,11 +175,28 @@ func list[T any](ctx context.Context, db *sql.DB, l listing) (registry.List[T], 
 		out.PageInfo.EndCursor = out.Cursors[len(rs)-1]
 	}
 	if p.WantTotal {
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+l.table+l.where.sql(), l.where.args...).Scan(&out.Total); err != nil {
+		if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM "+l.table+l.where.sql(), l.where.args...).Scan(&out.Total); err != nil {
 			return out, dbErr(err)
 		}
 	}
 	return out, nil
+}
+
+// query runs a read through a prepared statement (kept for the next call),
+// unless too many distinct statements are kept already.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	const maxStmts = 1000
+	s.stmtMu.Lock()
+	n := len(s.stmts)
+	s.stmtMu.Unlock()
+	if n >= maxStmts {
+		return s.r.QueryContext(ctx, q, args...)
+	}
+	st, err := s.stmt(ctx, s.r, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // cmp is the keyset condition past a cursor (key, id).

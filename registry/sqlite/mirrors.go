@@ -61,7 +61,7 @@ func (st *mirrors) List(ctx context.Context, f registry.MirrorFilter) (registry.
 	if f.DueBefore != nil {
 		w.add("due <= ?", tkey(*f.DueBefore))
 	}
-	return list[registry.Mirror](ctx, st.s.r, listing{table: "mirrors", where: w, sorts: st.sorts, def: registry.SortDue, sort: f.Sort, page: f.Page})
+	return list[registry.Mirror](ctx, st.s, listing{table: "mirrors", where: w, sorts: st.sorts, def: registry.SortDue, sort: f.Sort, page: f.Page})
 }
 
 func (st *mirrors) AcquireLease(ctx context.Context, id, holder string, now, until time.Time) (registry.Mirror, error) {

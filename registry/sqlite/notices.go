@@ -62,7 +62,7 @@ func (st *notices) List(ctx context.Context, f registry.NoticeFilter) (registry.
 	if f.NotEmailed {
 		w.add("not_emailed = 1")
 	}
-	return list[registry.Notice](ctx, st.s.r, listing{table: "notices", where: w, sorts: st.sorts, def: "CREATED", page: f.Page})
+	return list[registry.Notice](ctx, st.s, listing{table: "notices", where: w, sorts: st.sorts, def: "CREATED", page: f.Page})
 }
 
 type webhooks struct {
@@ -135,5 +135,5 @@ func (st *webhooks) DueDeliveries(ctx context.Context, now time.Time, limit int)
 func (st *webhooks) ListDeliveries(ctx context.Context, webhookID string, p registry.Page) (registry.List[registry.WebhookDelivery], error) {
 	var w where
 	w.eq("webhook_id", webhookID)
-	return list[registry.WebhookDelivery](ctx, st.s.r, listing{table: "deliveries", where: w, sorts: st.sorts, def: "CREATED", page: p})
+	return list[registry.WebhookDelivery](ctx, st.s, listing{table: "deliveries", where: w, sorts: st.sorts, def: "CREATED", page: p})
 }

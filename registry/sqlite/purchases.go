@@ -384,7 +384,7 @@ func purchaseWhere(f registry.PurchaseFilter) where {
 }
 
 func (st *purchases) List(ctx context.Context, f registry.PurchaseFilter) (registry.List[registry.Purchase], error) {
-	return list[registry.Purchase](ctx, st.s.r, listing{table: "purchases", where: purchaseWhere(f), sorts: st.sorts, def: registry.SortDate, sort: f.Sort, page: f.Page})
+	return list[registry.Purchase](ctx, st.s, listing{table: "purchases", where: purchaseWhere(f), sorts: st.sorts, def: registry.SortDate, sort: f.Sort, page: f.Page})
 }
 
 // Aggregate groups in SQL and orders the groups in Go.

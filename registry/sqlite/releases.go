@@ -75,7 +75,7 @@ func (st *releases) List(ctx context.Context, f registry.ReleaseFilter) (registr
 	if !f.IncludeWithdrawn {
 		w.add("withdrawn = 0")
 	}
-	return list[registry.Release](ctx, st.s.r, listing{table: "releases", where: w, sorts: st.sorts, def: registry.SortDate, sort: f.Sort, page: f.Page})
+	return list[registry.Release](ctx, st.s, listing{table: "releases", where: w, sorts: st.sorts, def: registry.SortDate, sort: f.Sort, page: f.Page})
 }
 
 func (st *releases) ForAssets(ctx context.Context, assetIDs []string) ([]registry.Release, error) {

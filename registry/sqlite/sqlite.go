@@ -32,7 +32,7 @@ var ErrLocked = errors.New("data directory is in use")
 var migrationFS embed.FS
 
 // pageSize is the page size of new databases.
-const pageSize = 4096
+const pageSize = 16384
 
 // DBName is the database file inside the data directory.
 const DBName = "acervo.db"
