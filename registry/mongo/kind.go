@@ -62,8 +62,22 @@ func (k *kindStore[T]) one(ctx context.Context, f bson.D) (T, error) {
 	return v, err
 }
 
+// get reads record id. The filter is the bare {_id: id} that FerretDB
+// answers without a scan; tombstones are left out here.
 func (k *kindStore[T]) get(ctx context.Context, id string) (T, error) {
-	return k.one(ctx, bson.D{{Key: "_id", Value: id}})
+	var v T
+	sr := k.c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(hidden))
+	raw, err := sr.Raw()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return v, fmt.Errorf("%w: %s %s", registry.ErrNotFound, k.target, id)
+	}
+	if err != nil {
+		return v, err
+	}
+	if _, err := raw.LookupErr(deletedField); err == nil {
+		return v, fmt.Errorf("%w: %s %s", registry.ErrNotFound, k.target, id)
+	}
+	return v, sr.Decode(&v)
 }
 
 // all reads every record matching f.
@@ -176,20 +190,16 @@ func (k *kindStore[T]) update(ctx context.Context, v *T, ev *registry.AuditEvent
 // conditional applies update to record id when its Rev is rev (any Rev when
 // rev is 0) and no other write's outbox is pending on it.
 func (k *kindStore[T]) conditional(ctx context.Context, id string, rev int64, update bson.D) error {
-	f := bson.D{{Key: "_id", Value: id}}
-	if rev != 0 {
-		f = append(f, bson.E{Key: "rev", Value: rev})
-	}
-	f = live(append(f, noOutbox))
+	g := guard{rev: rev, free: true, live: true}
 	for range maxAttempts {
-		res, err := k.s.updateOne(ctx, k.c, f, update)
+		ok, err := k.s.updateByID(ctx, k.c, id, g, update)
 		if isDup(err) {
-			return fmt.Errorf("%w: %s %s: a unique key is taken", registry.ErrConflict, k.kind, id)
+			return fmt.Errorf("%w: %s %s: a unique key is taken", registry.ErrConflict, k.target, id)
 		}
 		if err != nil {
 			return err
 		}
-		if res.MatchedCount == 1 {
+		if ok {
 			return nil
 		}
 		if err := k.s.blocked(ctx, k.c, k.kind, id, rev); err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/acervo-co/acervo/registry"
 )
@@ -75,19 +74,13 @@ func (st *mirrorStore) List(ctx context.Context, f registry.MirrorFilter) (regis
 // It bumps Rev and records no change.
 func (st *mirrorStore) AcquireLease(ctx context.Context, id, holder string, now, until time.Time) (registry.Mirror, error) {
 	s := st.k.s
-	f := live(bson.D{{Key: "_id", Value: id}, {Key: "$or", Value: bson.A{
-		bson.D{{Key: "leaseHolder", Value: bson.D{{Key: "$exists", Value: false}}}},
-		bson.D{{Key: "leaseHolder", Value: ""}},
-		bson.D{{Key: "leaseUntil", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
-		bson.D{{Key: "leaseHolder", Value: holder}},
-	}}})
+	g := guard{live: true, lease: &leaseGuard{holder: holder, now: now.UTC()}}
 	upd := bson.D{
 		{Key: "$set", Value: bson.D{{Key: "leaseHolder", Value: holder}, {Key: "leaseUntil", Value: until.UTC()}}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: int64(1)}}},
 	}
 	var m registry.Mirror
-	err := s.findOneAndUpdate(ctx, s.mirrorsC, f, upd,
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&m) // FerretDB takes no projection here
+	err := s.findAndUpdateByID(ctx, s.mirrorsC, id, g, upd).Decode(&m)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		if _, gerr := st.Get(ctx, id); gerr != nil {
 			return registry.Mirror{}, gerr
@@ -100,7 +93,7 @@ func (st *mirrorStore) AcquireLease(ctx context.Context, id, holder string, now,
 // ReleaseLease drops holder's lease; it is no error when holder has none.
 func (st *mirrorStore) ReleaseLease(ctx context.Context, id, holder string) error {
 	s := st.k.s
-	_, err := s.updateOne(ctx, s.mirrorsC, live(bson.D{{Key: "_id", Value: id}, {Key: "leaseHolder", Value: holder}}), bson.D{
+	_, err := s.updateByID(ctx, s.mirrorsC, id, guard{live: true, holder: holder}, bson.D{
 		{Key: "$unset", Value: bson.D{{Key: "leaseHolder", Value: ""}, {Key: "leaseUntil", Value: ""}}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: int64(1)}}},
 	})

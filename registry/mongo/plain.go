@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"github.com/acervo-co/acervo/registry"
 )
 
@@ -44,12 +41,12 @@ func (k *kindStore[T]) replacePlain(ctx context.Context, v *T) error {
 	*revp = rev + 1
 	d, err := k.doc(v)
 	if err == nil {
-		var res *mongo.UpdateResult
-		res, err = k.s.replaceOne(ctx, k.c, bson.D{{Key: "_id", Value: *idp}, {Key: "rev", Value: rev}}, d)
+		var ok bool
+		ok, err = k.s.replaceByID(ctx, k.c, *idp, guard{rev: rev}, d)
 		switch {
 		case isDup(err):
 			err = fmt.Errorf("%w: %s %s: a unique key is taken", registry.ErrConflict, k.target, *idp)
-		case err == nil && res.MatchedCount == 0:
+		case err == nil && !ok:
 			if _, gerr := k.get(ctx, *idp); errors.Is(gerr, registry.ErrNotFound) {
 				err = fmt.Errorf("%w: %s %s", registry.ErrNotFound, k.target, *idp)
 			} else {

@@ -2,7 +2,6 @@ package mongo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -307,6 +306,8 @@ type rowWrite struct {
 	rows    []int
 	seqs    []int64
 	p       *pendingDoc
+	doc     bson.D // insert: the document with its outbox
+	update  bson.D // update: $set/$unset with the outbox
 }
 
 // UpsertBatch inserts or updates rows by (Source, ContractID), comparing
@@ -436,7 +437,6 @@ func (st *purchaseStore) UpsertBatch(ctx context.Context, rows []registry.Purcha
 		}
 		op := registry.NewID(s.cfg.now())
 		now := s.now()
-		models := make([]mongo.WriteModel, 0, len(order))
 		ids := make([]string, 0, len(order))
 		for j, k := range order {
 			w := writes[k]
@@ -450,33 +450,24 @@ func (st *purchaseStore) UpsertBatch(ctx context.Context, rows []registry.Purcha
 				return out, err
 			}
 			if w.insert {
-				models = append(models, mongo.NewInsertOneModel().SetDocument(append(d, bson.E{Key: pendingField, Value: w.p})))
+				w.doc = append(d, bson.E{Key: pendingField, Value: w.p})
 			} else {
-				models = append(models, mongo.NewUpdateOneModel().
-					SetFilter(live(bson.D{{Key: "_id", Value: final.ID}, {Key: "rev", Value: w.baseRev}, noOutbox})).
-					SetUpdate(setUnset(d, st.k.keys, bson.E{Key: pendingField, Value: w.p})))
+				w.update = setUnset(d, st.k.keys, bson.E{Key: pendingField, Value: w.p})
 			}
 			ids = append(ids, final.ID)
 		}
 		if err := s.at("apply"); err != nil {
 			return out, err
 		}
-		res, berr := s.bulkWrite(ctx, st.k.c, models, options.BulkWrite().SetOrdered(true))
-		applied := make(map[string]bool, len(ids))
-		if berr == nil && res != nil && int(res.InsertedCount+res.MatchedCount) == len(models) {
-			for _, id := range ids {
-				applied[id] = true
-			}
-		} else {
-			var bwe mongo.BulkWriteException
-			if berr != nil && (!errors.As(berr, &bwe) || !onlyDuplicates(berr)) {
-				// Unknown outcome: the outboxes of what was written stay on
-				// the records; the next sweep publishes them.
-				return out, berr
-			}
-			if applied, err = st.appliedBy(ctx, ids, op); err != nil {
-				return out, err
-			}
+		ws := make([]*rowWrite, len(order))
+		for j, k := range order {
+			ws[j] = writes[k]
+		}
+		applied, err := st.apply(ctx, ws, ids, op)
+		if err != nil {
+			// Unknown outcome: the outboxes of what was written stay on the
+			// records; the next sweep publishes them.
+			return out, err
 		}
 		var done []*pendingDoc
 		var doneIDs []string
@@ -508,11 +499,11 @@ func (st *purchaseStore) UpsertBatch(ctx context.Context, rows []registry.Purcha
 				auditDone = true
 			}
 		}
-		if len(doneIDs) > 0 {
-			if _, err := s.updateMany(ctx, st.k.c, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: doneIDs}}}, {Key: pendingOp, Value: op}},
-				bson.D{{Key: "$unset", Value: bson.D{{Key: pendingField, Value: ""}}}}); err != nil {
-				return out, err
-			}
+		if err := s.at("clear"); err != nil {
+			return out, err
+		}
+		if err := st.clear(ctx, doneIDs, op); err != nil {
+			return out, err
 		}
 		slices.Sort(retry)
 		todo = retry
@@ -521,6 +512,76 @@ func (st *purchaseStore) UpsertBatch(ctx context.Context, rows []registry.Purcha
 		*ev = audit.AuditEvent
 	}
 	return out, nil
+}
+
+// apply runs the writes of a round in order and stops at the first that
+// fails (so the first write, which carries the batch's audit event, is
+// written whenever any is). It returns the ids of the records written.
+// MongoDB gets one ordered bulk write; on FerretDB each write goes by _id
+// (see guard).
+func (st *purchaseStore) apply(ctx context.Context, ws []*rowWrite, ids []string, op string) (map[string]bool, error) {
+	s := st.k.s
+	applied := make(map[string]bool, len(ws))
+	if s.ferret {
+		for i, w := range ws {
+			var err error
+			ok := true
+			if w.insert {
+				_, err = s.insertOne(ctx, st.k.c, w.doc)
+				if isDup(err) {
+					ok, err = false, nil
+				}
+			} else {
+				ok, err = s.updateByID(ctx, st.k.c, ids[i], guard{rev: w.baseRev, free: true, live: true}, w.update)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			applied[ids[i]] = true
+		}
+		return applied, nil
+	}
+	models := make([]mongo.WriteModel, len(ws))
+	for i, w := range ws {
+		if w.insert {
+			models[i] = mongo.NewInsertOneModel().SetDocument(w.doc)
+		} else {
+			models[i] = mongo.NewUpdateOneModel().SetFilter(guard{rev: w.baseRev, free: true, live: true}.filter(ids[i])).SetUpdate(w.update)
+		}
+	}
+	res, err := s.bulkWrite(ctx, st.k.c, models, options.BulkWrite().SetOrdered(true))
+	if err == nil && res != nil && int(res.InsertedCount+res.MatchedCount) == len(models) {
+		for _, id := range ids {
+			applied[id] = true
+		}
+		return applied, nil
+	}
+	if err != nil && !onlyDuplicates(err) {
+		return nil, err
+	}
+	return st.appliedBy(ctx, ids, op)
+}
+
+// clear removes op's outbox from the written records.
+func (st *purchaseStore) clear(ctx context.Context, ids []string, op string) error {
+	s := st.k.s
+	if len(ids) == 0 {
+		return nil
+	}
+	unset := bson.D{{Key: "$unset", Value: bson.D{{Key: pendingField, Value: ""}}}}
+	if s.ferret {
+		for _, id := range ids {
+			if _, err := s.updateByID(ctx, st.k.c, id, guard{op: op}, unset); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	_, err := s.updateMany(ctx, st.k.c, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: pendingOp, Value: op}}, unset)
+	return err
 }
 
 // appliedBy reads which of the records carry the outbox of op.

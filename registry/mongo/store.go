@@ -273,9 +273,29 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		s.sessionsC:   {{keys: asc("expiresAt")}},
 	}
 	for c, idx := range all {
+		// Only missing indexes are created: FerretDB v1 panics when one
+		// createIndexes repeats two or more existing indexes.
+		cur, err := c.Indexes().List(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Name(), err)
+		}
+		var existing []struct {
+			Name string `bson:"name"`
+		}
+		if err := cur.All(ctx, &existing); err != nil {
+			return fmt.Errorf("%s: %w", c.Name(), err)
+		}
+		have := map[string]bool{}
+		for _, e := range existing {
+			have[e.Name] = true
+		}
 		models := make([]mongo.IndexModel, 0, len(idx))
 		for _, ix := range idx {
-			o := options.Index()
+			name := indexName(ix.keys)
+			if have[name] {
+				continue
+			}
+			o := options.Index().SetName(name)
 			if ix.unique {
 				o.SetUnique(true)
 			}
@@ -284,11 +304,24 @@ func (s *Store) createIndexes(ctx context.Context) error {
 			}
 			models = append(models, mongo.IndexModel{Keys: ix.keys, Options: o})
 		}
+		if len(models) == 0 {
+			continue
+		}
 		if _, err := c.Indexes().CreateMany(ctx, models); err != nil {
 			return fmt.Errorf("%s: %w", c.Name(), err)
 		}
 	}
 	return nil
+}
+
+// indexName names an index the way the driver does by default
+// ("nameFold_1__id_1").
+func indexName(keys bson.D) string {
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s_%v", k.Key, k.Value))
+	}
+	return strings.Join(parts, "_")
 }
 
 // oneLine flattens an error message for one-line reports.

@@ -281,12 +281,12 @@ func (s *Store) resequence(ctx context.Context, p *pendingDoc, d changeDoc) erro
 // clearPending removes a published outbox from its record, or the record
 // itself when it is a tombstone.
 func (s *Store) clearPending(ctx context.Context, c *mongo.Collection, p *pendingDoc) error {
-	f := bson.D{{Key: "_id", Value: p.ID}, {Key: pendingOp, Value: p.Op}}
+	g := guard{op: p.Op}
 	if p.Deleted {
-		_, err := s.deleteOne(ctx, c, f)
+		_, err := s.deleteByID(ctx, c, p.ID, g)
 		return err
 	}
-	_, err := s.updateOne(ctx, c, f, bson.D{{Key: "$unset", Value: bson.D{{Key: pendingField, Value: ""}}}})
+	_, err := s.updateByID(ctx, c, p.ID, g, bson.D{{Key: "$unset", Value: bson.D{{Key: pendingField, Value: ""}}}})
 	return err
 }
 
