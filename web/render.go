@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"path"
 	"sort"
 	"strconv"
@@ -109,20 +108,6 @@ func (s *server) templateFuncs(lang string) template.FuncMap {
 			}
 			return code
 		},
-		"query": func(base string, kv ...string) string {
-			v := url.Values{}
-			for i := 0; i+1 < len(kv); i += 2 {
-				if kv[i+1] != "" {
-					v.Set(kv[i], kv[i+1])
-				}
-			}
-			if len(v) == 0 {
-				return base
-			}
-			return base + "?" + v.Encode()
-		},
-		"safeHTML": func(s template.HTML) template.HTML { return s },
-		"svg":      func(s string) template.HTML { return template.HTML(s) }, // only server-built SVG
 	}
 }
 
