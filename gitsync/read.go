@@ -120,10 +120,19 @@ type extractor struct {
 	maxPC    int64
 	scanner  *licenseScanner
 	licenses *licenseCache
+	// parsed caches publiccode.yml results by blob when they cannot depend
+	// on the commit's other files (no relative logo, screenshot or
+	// authors file).
+	parsed map[plumbing.Hash]parsedPC
+}
+
+type parsedPC struct {
+	snap registry.PubliccodeSnapshot
+	file *publiccode.File
 }
 
 func newExtractor(repo *git.Repository, opts publiccode.Options, maxPC int64, scanner *licenseScanner, cache *licenseCache) *extractor {
-	return &extractor{repo: repo, opts: opts, maxPC: maxPC, scanner: scanner, licenses: cache}
+	return &extractor{repo: repo, opts: opts, maxPC: maxPC, scanner: scanner, licenses: cache, parsed: map[plumbing.Hash]parsedPC{}}
 }
 
 // snapshot is what a commit holds.
@@ -199,6 +208,9 @@ func (x *extractor) publiccode(tree *object.Tree) (registry.PubliccodeSnapshot, 
 	if e == nil {
 		return registry.PubliccodeSnapshot{}, nil
 	}
+	if c, ok := x.parsed[e.Hash]; ok && c.snap.Path == e.Name {
+		return c.snap, c.file
+	}
 	snap := registry.PubliccodeSnapshot{Present: true, Path: e.Name}
 	fail := func(format string, args ...any) (registry.PubliccodeSnapshot, *publiccode.File) {
 		snap.Findings = []registry.Finding{{File: e.Name, Severity: "error", Message: registry.CodeMetadataInvalid + ": " + fmt.Sprintf(format, args...)}}
@@ -228,7 +240,27 @@ func (x *extractor) publiccode(tree *object.Tree) (registry.PubliccodeSnapshot, 
 	if f != nil {
 		snap.Version = f.Version
 	}
+	if f == nil || !usesRepoFiles(f) {
+		x.parsed[e.Hash] = parsedPC{snap: snap, file: f}
+	}
 	return snap, f
+}
+
+// usesRepoFiles reports whether validating f looked at other files of the
+// repository (relative logos, screenshots, authors file).
+func usesRepoFiles(f *publiccode.File) bool {
+	rel := func(v string) bool { return v != "" && !strings.Contains(v, "://") }
+	if rel(f.Logo) || rel(f.MonochromeLogo) || rel(f.Legal.AuthorsFile) {
+		return true
+	}
+	for _, d := range f.Description {
+		for _, sc := range d.Screenshots {
+			if rel(sc) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // license identifies the licence file at the root with licensecheck.

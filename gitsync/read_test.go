@@ -1,0 +1,49 @@
+package gitsync
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/acervo-co/acervo/gitsync/publiccode"
+)
+
+// TestPubliccodeAtEachCommit checks that the same publiccode.yml is judged
+// against each commit's files: a logo missing at one tag and present at the
+// next changes the findings, even though the file itself is unchanged.
+func TestPubliccodeAtEachCommit(t *testing.T) {
+	var logo bytes.Buffer
+	if err := png.Encode(&logo, image.NewRGBA(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	pc := strings.Replace(readTestdata(t, "publiccode-valid.yml"), "platforms:", "logo: img/logo.png\n\nplatforms:", 1)
+	r := newRepo(t, filepath.Join(t.TempDir(), "app"))
+	without := r.commit("no logo", map[string]string{"publiccode.yml": pc})
+	with := r.commit("logo", map[string]string{"img/logo.png": logo.String()})
+	plain := r.commit("no logo key", map[string]string{"publiccode.yml": readTestdata(t, "publiccode-valid.yml")})
+	plain2 := r.commit("other", map[string]string{"a.go": "package a\n"})
+
+	repo, err := openMirror(filepath.Join(r.dir, ".git"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := newExtractor(repo, publiccode.Options{}, 1<<20, newLicenseScanner(), loadLicenseCache(t.TempDir()+"/m.git"))
+	for _, tt := range []struct {
+		commit string
+		valid  bool
+	}{{without, false}, {with, true}, {without, false}, {plain, true}, {plain2, true}} {
+		s, err := x.at(tt.commit, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Publiccode.Valid != tt.valid {
+			t.Errorf("commit %s: valid=%v, findings %+v", tt.commit[:7], s.Publiccode.Valid, s.Publiccode.Findings)
+		}
+	}
+	if len(x.parsed) != 1 {
+		t.Errorf("%d results cached, want only the file without relative paths", len(x.parsed))
+	}
+}
