@@ -107,6 +107,7 @@ func TestEndToEndDemo(t *testing.T) {
 	for _, c := range []struct{ path, want string }{
 		{"/?q=gesti%C3%B3n+documental", "Orfeo"},
 		{"/activos/orfeo-gestion-documental", "git clone"},
+		{"/activos/orfeo-gestion-documental", "Contenido de demostración"},
 		{"/antes-de-comprar?q=gesti%C3%B3n+documental", "Orfeo"},
 		{"/tablero", "<svg"},
 		{"/datos", "diccionario.csv"},
