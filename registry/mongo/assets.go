@@ -149,7 +149,7 @@ func (st *assetStore) claimOne(ctx context.Context, assetID, url string) (bool, 
 	for range maxAttempts {
 		_, err := s.insertOne(ctx, s.assetURLs, urlClaim{URL: url, AssetID: assetID, At: s.now()})
 		if err == nil {
-			return true, nil
+			return true, st.verify(ctx, assetID, url)
 		}
 		if !isDup(err) {
 			return false, err
@@ -180,10 +180,27 @@ func (st *assetStore) claimOne(ctx context.Context, assetID, url string) (bool, 
 			return false, err
 		}
 		if res.MatchedCount == 1 {
-			return true, nil
+			return true, st.verify(ctx, assetID, url)
 		}
 	}
 	return false, fmt.Errorf("%w: repository URL %s: too many concurrent claims", registry.ErrConflict, url)
+}
+
+// verify checks, after a claim was taken, that no other asset lists the
+// URL: a claim can go missing while its asset keeps the URL (a failed
+// update releases a claim a concurrent update of the same asset relied
+// on), and the asset documents are the truth. On a conflict the claim is
+// released.
+func (st *assetStore) verify(ctx context.Context, assetID, url string) error {
+	other, err := st.k.one(ctx, bson.D{{Key: "repoUrls", Value: url}, {Key: "_id", Value: bson.D{{Key: "$ne", Value: assetID}}}})
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil
+	}
+	if err == nil {
+		st.release(ctx, assetID, []string{url})
+		err = fmt.Errorf("%w: repository URL %s belongs to asset %s", registry.ErrConflict, url, other.ID)
+	}
+	return err
 }
 
 // release drops the asset's claims on urls. A failure only leaves orphan

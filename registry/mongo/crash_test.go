@@ -336,3 +336,35 @@ func TestDatabaseName(t *testing.T) {
 		_ = s.Close()
 	}
 }
+
+// The asset documents are the truth about repository URLs: a claim that
+// went missing while its asset still lists the URL does not let another
+// asset take the URL.
+func TestLostURLClaim(t *testing.T) {
+	w := newWorld(t)
+	s := w.open()
+	ctx := t.Context()
+	url := "https://git.example.gov.co/orfeo"
+	if err := s.Assets().Create(ctx, &registry.Asset{ID: "a1", Kind: registry.AssetPublic, Slug: "orfeo", Name: "Orfeo", RepositoryURL: url}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.assetURLs.DeleteOne(ctx, bson.D{{Key: "_id", Value: url}}); err != nil {
+		t.Fatal(err)
+	}
+	b := &registry.Asset{ID: "b1", Kind: registry.AssetPublic, Slug: "orfeo-2", Name: "Orfeo 2", RepositoryAliases: []string{url}}
+	if err := s.Assets().Create(ctx, b, nil); !errors.Is(err, registry.ErrConflict) {
+		t.Fatalf("Create with a URL another asset lists: %v", err)
+	}
+	if n, _ := s.assetURLs.CountDocuments(ctx, bson.D{}); n != 0 {
+		t.Fatalf("%d claims left after the refused Create", n)
+	}
+	// The owner re-claims it on its next update.
+	a, _ := s.Assets().Get(ctx, "a1")
+	a.Name = "Orfeo NG"
+	if err := s.Assets().Update(ctx, &a, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.assetURLs.CountDocuments(ctx, bson.D{{Key: "assetId", Value: "a1"}}); n != 1 {
+		t.Fatalf("claims of a1 after its update: %d", n)
+	}
+}
