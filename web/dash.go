@@ -90,7 +90,12 @@ func (c *dashCache) changed(kind string) {
 	}
 }
 
-// get returns the figures, computing them when there are none yet.
+// firstWait bounds how long a request waits for the very first figures;
+// after it the page says they are being computed.
+const firstWait = 3 * time.Second
+
+// get returns the figures, computing them when there are none yet (waiting
+// at most firstWait for the first ones: errDashPending after that).
 func (c *dashCache) get(ctx context.Context) (*dashData, error) {
 	c.mu.Lock()
 	d := c.data
@@ -105,8 +110,15 @@ func (c *dashCache) get(ctx context.Context) (*dashData, error) {
 	if !wait {
 		return d, nil
 	}
+	timer := time.NewTimer(firstWait)
+	defer timer.Stop()
 	select {
 	case <-ch:
+	case <-timer.C:
+		if d != nil {
+			return d, nil
+		}
+		return nil, errDashPending
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -123,7 +135,10 @@ type dashError string
 
 func (e dashError) Error() string { return string(e) }
 
-const errDashUnavailable = dashError("web: dashboard figures could not be computed")
+const (
+	errDashUnavailable = dashError("web: dashboard figures could not be computed")
+	errDashPending     = dashError("web: dashboard figures are being computed")
+)
 
 // startLocked starts a computation unless one runs; c.mu is held.
 func (c *dashCache) startLocked() chan struct{} {

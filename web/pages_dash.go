@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -34,6 +35,14 @@ type tableroData struct {
 func (s *server) handleTablero(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	dd, err := s.dash.get(ctx)
+	if errors.Is(err, errDashPending) {
+		// A large registry's first figures take a while: say so and reload.
+		w.Header().Set("Refresh", "10")
+		v := s.newView(r, s.tr(r, "tablero.titulo"), "tablero", crumb{Label: s.tr(r, "tablero.titulo")})
+		v.Data = struct{ Key string }{"tablero.calculando"}
+		s.render(w, r, http.StatusOK, "info-clave", v)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -164,6 +173,11 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func (s *server) handleTableroCSV(w http.ResponseWriter, r *http.Request) {
 	dd, err := s.dash.get(r.Context())
+	if errors.Is(err, errDashPending) {
+		w.Header().Set("Retry-After", "30")
+		s.renderError(w, r, http.StatusServiceUnavailable, "error.calculando")
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -148,6 +148,7 @@ func newServer(cfg Config) (*server, error) {
 		ttl = time.Minute
 	}
 	s.dash = newDashCache(s, ttl)
+	s.dash.peek(context.Background()) // start computing the figures now
 	cfg.Service.OnWrite(func(_ context.Context, c registry.Change) {
 		s.dash.changed(c.Kind)
 		if c.Kind == registry.KindAsset || c.Kind == registry.KindAdoption || c.Kind == registry.KindRelease {
