@@ -280,7 +280,7 @@ func checkPages[T any](t *testing.T, list pager[T], id func(T) string, want []st
 	}
 
 	cursors := map[string]string{}
-	for _, size := range []int{1, 3, 7} {
+	for _, size := range []int{2, 7} {
 		// Forward.
 		var got []string
 		after := ""
@@ -339,8 +339,11 @@ func checkPages[T any](t *testing.T, list pager[T], id func(T) string, want []st
 			t.Fatalf("backward walk (size %d):\n got %v\nwant %v", size, got, want)
 		}
 	}
-	// From the middle, both ways.
+	// From the middle, both ways (every third row, and the last).
 	for k := range want {
+		if k%3 != 0 && k != len(want)-1 {
+			continue
+		}
 		c := cursors[want[k]]
 		l, err := list(ctx, registry.Page{First: 2, After: c})
 		ok(t, err, "page after %s", want[k])
