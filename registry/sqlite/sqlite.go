@@ -28,6 +28,15 @@ import (
 // ErrLocked reports a data directory that another running process has open.
 var ErrLocked = errors.New("data directory is in use")
 
+// lockedError says which directory is locked; it is an ErrLocked.
+type lockedError struct{ dir string }
+
+func (e *lockedError) Error() string {
+	return "data directory " + e.dir + " is in use by another acervo process"
+}
+
+func (e *lockedError) Is(target error) bool { return target == ErrLocked }
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -152,7 +161,7 @@ func lockDir(dir string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("data directory %s is in use by another acervo process: %w", dir, ErrLocked)
+			return nil, &lockedError{dir}
 		}
 		return nil, fmt.Errorf("data directory %s: lock: %w", dir, err)
 	}

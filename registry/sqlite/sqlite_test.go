@@ -40,7 +40,7 @@ func TestDataDirLocked(t *testing.T) {
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("second Open: %v, want ErrLocked", err)
 	}
-	if want := "data directory " + dir + " is in use by another acervo process"; !strings.Contains(err.Error(), want) {
+	if want := "data directory " + dir + " is in use by another acervo process"; err.Error() != want {
 		t.Fatalf("second Open: %q does not say %q", err, want)
 	}
 	// The first store keeps working.
