@@ -187,7 +187,7 @@ func TestEndToEndDemo(t *testing.T) {
 		t.Errorf("import must reject line 3 and keep the valid row: %v", lines)
 	}
 	// The imported purchase is readable through the API.
-	d = gql("", `{ purchases(first: 5, buyer: "899999011", year: 2025) { edges { node { contractId value } } } }`, nil)
+	d = gql("", `{ purchases(first: 5, buyer: "899999011", year: 2025, minValue: 120000000, maxValue: 120000000) { edges { node { contractId value } } } }`, nil)
 	if !strings.Contains(asJSON(d), "CO1.PCCNTR.E2E1") {
 		t.Errorf("the imported purchase must be listed for its buyer and year: %s", asJSON(d))
 	}
