@@ -584,6 +584,11 @@ func (a *api) resolveAdoptions(p gql.ResolveParams, args map[string]interface{})
 		for _, r := range rels {
 			by[r.AssetID] = append(by[r.AssetID], r)
 		}
+		// The adoptions' release and outdated fields reuse these.
+		ld := a.loadersFrom(p.Context)
+		for id := range ids {
+			ld.releases.Prime(id, by[id])
+		}
 		out := make([]bool, len(ads))
 		for i := range ads {
 			rs := by[ads[i].AssetID]

@@ -27,7 +27,7 @@ var (
 
 // mappingVersion changes whenever the mapping or the documents change
 // shape; an index of another version is rebuilt when opened.
-const mappingVersion = "4"
+const mappingVersion = "5"
 
 // rebuildThreshold: when more changes than this wait to be applied, a full
 // rebuild is cheaper than applying them one by one.
@@ -54,7 +54,7 @@ type Index struct {
 	opts  Options
 
 	imu sync.RWMutex // guards idx (swapped by Rebuild)
-	idx bleve.Index
+	idx pair
 
 	wmu  sync.Mutex // one writer at a time: CatchUp, Rebuild
 	seq  atomic.Int64
@@ -63,6 +63,27 @@ type Index struct {
 	closed   atomic.Bool
 	rebuilds atomic.Int64
 }
+
+// pair is the two bleve indexes: assets (small, faceted) and purchases
+// (large). Apart, an asset search never walks the purchases' postings or
+// term dictionaries, and purchase imports do not churn the assets' segments.
+type pair struct {
+	assets, purchases bleve.Index
+}
+
+func (p pair) close() error {
+	var first error
+	for _, i := range []bleve.Index{p.assets, p.purchases} {
+		if i != nil {
+			if err := i.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+func (p pair) both() []bleve.Index { return []bleve.Index{p.assets, p.purchases} }
 
 // ErrClosed is returned by an Index used after Close.
 var ErrClosed = errors.New("search: index closed")
@@ -87,14 +108,24 @@ func Open(ctx context.Context, store registry.Store, opts Options) (*Index, erro
 	}
 	ix.idx = idx
 	if !fresh {
-		v, _ := idx.GetInternal(keyMapping)
-		s, _ := idx.GetInternal(keySeq)
-		n, perr := strconv.ParseInt(string(s), 10, 64)
-		if string(v) != mappingVersion || perr != nil {
-			ix.log.Info("search index is of another version, rebuilding", "dir", opts.Dir, "version", string(v))
-			fresh = true
-		} else {
-			ix.seq.Store(n)
+		// Each index records the seq it reflects; replaying changes is
+		// idempotent, so start from the lower one.
+		seq := int64(-1)
+		for _, i := range idx.both() {
+			v, _ := i.GetInternal(keyMapping)
+			s, _ := i.GetInternal(keySeq)
+			n, perr := strconv.ParseInt(string(s), 10, 64)
+			if string(v) != mappingVersion || perr != nil {
+				ix.log.Info("search index is of another version, rebuilding", "dir", opts.Dir, "version", string(v))
+				fresh = true
+				break
+			}
+			if seq < 0 || n < seq {
+				seq = n
+			}
+		}
+		if !fresh {
+			ix.seq.Store(seq)
 		}
 	}
 	if fresh {
@@ -111,29 +142,80 @@ func Open(ctx context.Context, store registry.Store, opts Options) (*Index, erro
 	return ix, nil
 }
 
-// openDir opens the index at dir, or creates it; fresh reports a new one.
-func (ix *Index) openDir(dir string) (bleve.Index, bool, error) {
+// openDir opens the indexes in dir (dir/assets, dir/purchases), or
+// creates them; fresh reports new ones.
+func (ix *Index) openDir(dir string) (pair, bool, error) {
 	if dir == "" {
-		idx, err := bleve.NewUsing("", newMapping(), scorch.Name, scorch.Name, nil)
-		return idx, true, err
+		p, err := newPair("", nil)
+		return p, true, err
 	}
 	cfg := map[string]interface{}{"bolt_timeout": ix.opts.OpenTimeout.String()}
-	if _, err := os.Stat(filepath.Join(dir, "index_meta.json")); err == nil {
-		idx, err := bleve.OpenUsing(dir, cfg)
+	if exists(filepath.Join(dir, "assets", "index_meta.json")) && exists(filepath.Join(dir, "purchases", "index_meta.json")) {
+		p, err := openPair(dir, cfg)
 		if err != nil {
-			return nil, false, fmt.Errorf("search: opening the index in %s (is another acervo process using it?): %w", dir, err)
+			return pair{}, false, fmt.Errorf("search: opening the index in %s (is another acervo process using it?): %w", dir, err)
 		}
-		return idx, false, nil
+		return p, false, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, false, err
+		return pair{}, false, err
 	}
-	_ = os.RemoveAll(dir) // a directory without metadata is a failed creation
-	idx, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, cfg)
+	_ = os.RemoveAll(dir) // an incomplete directory is a failed creation
+	p, err := newPair(dir, cfg)
 	if err != nil {
-		return nil, false, fmt.Errorf("search: creating the index in %s: %w", dir, err)
+		return pair{}, false, fmt.Errorf("search: creating the index in %s: %w", dir, err)
 	}
-	return idx, true, nil
+	return p, true, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// copyCfg gives each index its own config map: bleve writes the index's
+// paths into the map it is given.
+func copyCfg(cfg map[string]interface{}) map[string]interface{} {
+	if cfg == nil {
+		return nil
+	}
+	out := make(map[string]interface{}, len(cfg))
+	for k, v := range cfg {
+		out[k] = v
+	}
+	return out
+}
+
+func newPair(dir string, cfg map[string]interface{}) (pair, error) {
+	sub := func(name string) string {
+		if dir == "" {
+			return ""
+		}
+		return filepath.Join(dir, name)
+	}
+	a, err := bleve.NewUsing(sub("assets"), newAssetMapping(), scorch.Name, scorch.Name, copyCfg(cfg))
+	if err != nil {
+		return pair{}, err
+	}
+	p, err := bleve.NewUsing(sub("purchases"), newPurchaseMapping(), scorch.Name, scorch.Name, copyCfg(cfg))
+	if err != nil {
+		_ = a.Close()
+		return pair{}, err
+	}
+	return pair{a, p}, nil
+}
+
+func openPair(dir string, cfg map[string]interface{}) (pair, error) {
+	a, err := bleve.OpenUsing(filepath.Join(dir, "assets"), copyCfg(cfg))
+	if err != nil {
+		return pair{}, err
+	}
+	p, err := bleve.OpenUsing(filepath.Join(dir, "purchases"), copyCfg(cfg))
+	if err != nil {
+		_ = a.Close()
+		return pair{}, err
+	}
+	return pair{a, p}, nil
 }
 
 // Close closes the index.
@@ -145,7 +227,7 @@ func (ix *Index) Close() error {
 	defer ix.wmu.Unlock()
 	ix.imu.Lock()
 	defer ix.imu.Unlock()
-	return ix.idx.Close()
+	return ix.idx.close()
 }
 
 // Rebuilds counts the full rebuilds this Index made (Open of a new or
@@ -155,14 +237,22 @@ func (ix *Index) Rebuilds() int64 { return ix.rebuilds.Load() }
 // Seq is the last change sequence number the index applied.
 func (ix *Index) Seq() int64 { return ix.seq.Load() }
 
-// DocCount is the number of documents in the index.
+// DocCount is the number of documents in the index (assets and purchases).
 func (ix *Index) DocCount() (uint64, error) {
 	ix.imu.RLock()
 	defer ix.imu.RUnlock()
 	if ix.closed.Load() {
 		return 0, ErrClosed
 	}
-	return ix.idx.DocCount()
+	var n uint64
+	for _, i := range ix.idx.both() {
+		c, err := i.DocCount()
+		if err != nil {
+			return 0, err
+		}
+		n += c
+	}
+	return n, nil
 }
 
 // Kick asks Watch to catch up now (the Service's OnWrite hook calls it).
@@ -300,20 +390,18 @@ func (ix *Index) Rebuild(ctx context.Context) error {
 	}
 	dir := ix.opts.Dir
 	tmp := ""
-	var nidx bleve.Index
-	if dir == "" {
-		nidx, err = bleve.NewUsing("", newMapping(), scorch.Name, scorch.Name, nil)
-	} else {
+	cfg := map[string]interface{}{"bolt_timeout": ix.opts.OpenTimeout.String()}
+	if dir != "" {
 		tmp = dir + ".new"
 		_ = os.RemoveAll(tmp)
-		nidx, err = bleve.NewUsing(tmp, newMapping(), scorch.Name, scorch.Name, map[string]interface{}{"bolt_timeout": ix.opts.OpenTimeout.String()})
 	}
+	nidx, err := newPair(tmp, cfg)
 	if err != nil {
 		return fmt.Errorf("search: creating the index: %w", err)
 	}
 	assets, purchases, err := ix.fill(ctx, nidx, head)
 	if err != nil {
-		_ = nidx.Close()
+		_ = nidx.close()
 		if tmp != "" {
 			_ = os.RemoveAll(tmp)
 		}
@@ -324,29 +412,26 @@ func (ix *Index) Rebuild(ctx context.Context) error {
 	if dir == "" {
 		ix.idx = nidx
 		ix.imu.Unlock()
-		if old != nil {
-			_ = old.Close()
-		}
+		_ = old.close()
 	} else {
 		err := func() error {
 			defer ix.imu.Unlock()
-			if err := nidx.Close(); err != nil {
+			if err := nidx.close(); err != nil {
 				return err
 			}
-			if old != nil {
-				_ = old.Close()
-			}
+			_ = old.close()
+			ix.idx = pair{}
 			if err := os.RemoveAll(dir); err != nil {
 				return err
 			}
 			if err := os.Rename(tmp, dir); err != nil {
 				return err
 			}
-			idx, err := bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": ix.opts.OpenTimeout.String()})
+			p, err := openPair(dir, cfg)
 			if err != nil {
 				return err
 			}
-			ix.idx = idx
+			ix.idx = p
 			return nil
 		}()
 		if err != nil {
@@ -363,7 +448,7 @@ func (ix *Index) Rebuild(ctx context.Context) error {
 const batchSize = 1000
 
 // fill indexes everything into idx and records head as its sequence.
-func (ix *Index) fill(ctx context.Context, idx bleve.Index, head int64) (assets, purchases int, err error) {
+func (ix *Index) fill(ctx context.Context, idx pair, head int64) (assets, purchases int, err error) {
 	// Assets, a page at a time, with adoptions and adopters' departments.
 	after := ""
 	for {
@@ -376,13 +461,13 @@ func (ix *Index) fill(ctx context.Context, idx bleve.Index, head int64) (assets,
 			if err != nil {
 				return assets, purchases, err
 			}
-			b := idx.NewBatch()
+			b := idx.assets.NewBatch()
 			for id, d := range docs {
 				if err := b.Index(id, d); err != nil {
 					return assets, purchases, err
 				}
 			}
-			if err := idx.Batch(b); err != nil {
+			if err := idx.assets.Batch(b); err != nil {
 				return assets, purchases, err
 			}
 			assets += len(docs)
@@ -409,7 +494,7 @@ func (ix *Index) fill(ctx context.Context, idx bleve.Index, head int64) (assets,
 		after = page.PageInfo.EndCursor
 	}
 	// Purchases, as the store scans them.
-	b := idx.NewBatch()
+	b := idx.purchases.NewBatch()
 	err = ix.store.Purchases().Scan(ctx, registry.PurchaseFilter{}, func(ps []registry.Purchase) error {
 		for i := range ps {
 			if err := b.Index(purchaseDocID(ps[i].ID), purchaseDoc(&ps[i], links[ps[i].ID])); err != nil {
@@ -417,10 +502,10 @@ func (ix *Index) fill(ctx context.Context, idx bleve.Index, head int64) (assets,
 			}
 			purchases++
 			if b.Size() >= batchSize {
-				if err := idx.Batch(b); err != nil {
+				if err := idx.purchases.Batch(b); err != nil {
 					return err
 				}
-				b = idx.NewBatch()
+				b = idx.purchases.NewBatch()
 			}
 		}
 		return ctx.Err()
@@ -428,9 +513,17 @@ func (ix *Index) fill(ctx context.Context, idx bleve.Index, head int64) (assets,
 	if err != nil {
 		return assets, purchases, err
 	}
-	b.SetInternal(keySeq, []byte(strconv.FormatInt(head, 10)))
-	b.SetInternal(keyMapping, []byte(mappingVersion))
-	return assets, purchases, idx.Batch(b)
+	mark := func(b *bleve.Batch) {
+		b.SetInternal(keySeq, []byte(strconv.FormatInt(head, 10)))
+		b.SetInternal(keyMapping, []byte(mappingVersion))
+	}
+	mark(b)
+	if err := idx.purchases.Batch(b); err != nil {
+		return assets, purchases, err
+	}
+	ab := idx.assets.NewBatch()
+	mark(ab)
+	return assets, purchases, idx.assets.Batch(ab)
 }
 
 // apply indexes the records named by changes and records the last seq.
@@ -447,7 +540,7 @@ func (ix *Index) apply(ctx context.Context, changes []registry.Change) error {
 		case registry.KindPurchase:
 			purchaseIDs[c.ID] = true
 		case registry.KindAdoption:
-			ids, err := docsWithTerm(idx, "adoptionIds", c.ID)
+			ids, err := docsWithTerm(idx.assets, "adoptionIds", c.ID)
 			if err != nil {
 				return err
 			}
@@ -463,7 +556,7 @@ func (ix *Index) apply(ctx context.Context, changes []registry.Change) error {
 				}
 			}
 		case registry.KindLink:
-			ids, err := docsWithTerm(idx, "linkIds", c.ID)
+			ids, err := docsWithTerm(idx.purchases, "linkIds", c.ID)
 			if err != nil {
 				return err
 			}
@@ -492,7 +585,7 @@ func (ix *Index) apply(ctx context.Context, changes []registry.Change) error {
 			if err != nil {
 				return err
 			}
-			ids, err := docsWithTerm(idx, "adopterNits", e.NIT)
+			ids, err := docsWithTerm(idx.assets, "adopterNits", e.NIT)
 			if err != nil {
 				return err
 			}
@@ -501,19 +594,23 @@ func (ix *Index) apply(ctx context.Context, changes []registry.Change) error {
 			}
 		}
 	}
-	b := idx.NewBatch()
-	if err := ix.reindexAssets(ctx, b, keys(assetIDs)); err != nil {
+	ab, pb := idx.assets.NewBatch(), idx.purchases.NewBatch()
+	if err := ix.reindexAssets(ctx, ab, keys(assetIDs)); err != nil {
 		return err
 	}
-	if err := ix.reindexPurchases(ctx, b, keys(purchaseIDs)); err != nil {
+	if err := ix.reindexPurchases(ctx, pb, keys(purchaseIDs)); err != nil {
 		return err
 	}
-	last := changes[len(changes)-1].Seq
-	b.SetInternal(keySeq, []byte(strconv.FormatInt(last, 10)))
-	if err := idx.Batch(b); err != nil {
+	last := []byte(strconv.FormatInt(changes[len(changes)-1].Seq, 10))
+	pb.SetInternal(keySeq, last)
+	ab.SetInternal(keySeq, last)
+	if err := idx.purchases.Batch(pb); err != nil {
 		return err
 	}
-	ix.seq.Store(last)
+	if err := idx.assets.Batch(ab); err != nil {
+		return err
+	}
+	ix.seq.Store(changes[len(changes)-1].Seq)
 	return nil
 }
 

@@ -28,16 +28,12 @@ const (
 	analyzerEN = "acervo_en"
 )
 
-// Document types (the "type" field of every document).
-const (
-	typeAsset    = "asset"
-	typePurchase = "purchase"
-)
-
 // Facet fields of assets, in the order they are returned.
 var assetFacetFields = []string{"kind", "categories", "license", "languages", "developmentStatus", "publisherNit", "adopterDepartments"}
 
-func newMapping() mapping.IndexMapping {
+// newIndexMapping is the common part: the analyzers, and a static default
+// mapping built by fields.
+func newIndexMapping(fields func(doc *mapping.DocumentMapping, text func(string, bool) *mapping.FieldMapping, kw func(bool) *mapping.FieldMapping)) mapping.IndexMapping {
 	m := bleve.NewIndexMapping()
 	must := func(err error) {
 		if err != nil {
@@ -54,12 +50,10 @@ func newMapping() mapping.IndexMapping {
 		"tokenizer":     unicode.Name,
 		"token_filters": []string{lowercase.Name, en.PossessiveName, en.StopName, es.NormalizeName, en.SnowballStemmerName},
 	}))
-	m.TypeField = "type"
 	m.DefaultAnalyzer = analyzerES
 	m.StoreDynamic = false
 	m.IndexDynamic = false
 	m.DocValuesDynamic = false
-
 	text := func(analyzer string, stored bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = analyzer
@@ -78,46 +72,45 @@ func newMapping() mapping.IndexMapping {
 		f.DocValues = docValues
 		return f
 	}
-	num := func() *mapping.FieldMapping {
-		f := bleve.NewNumericFieldMapping()
-		f.Store = false
-		f.IncludeInAll = false
-		f.DocValues = false
-		return f
-	}
-
-	asset := bleve.NewDocumentStaticMapping()
-	asset.AddFieldMappingsAt("type", kw(false))
-	asset.AddFieldMappingsAt("name", text(analyzerES, true))
-	asset.AddFieldMappingsAt("nameEn", text(analyzerEN, false))
-	asset.AddFieldMappingsAt("aliases", text(analyzerES, true))
-	asset.AddFieldMappingsAt("description", text(analyzerES, true))
-	asset.AddFieldMappingsAt("descriptionEn", text(analyzerEN, true))
-	for _, f := range assetFacetFields {
-		asset.AddFieldMappingsAt(f, kw(true))
-	}
-	for _, f := range []string{"active", "adopterNits", "adoptionIds", "slug"} {
-		asset.AddFieldMappingsAt(f, kw(false))
-	}
-	for _, f := range []string{"sortName", "sortUpdated", "sortCreated"} {
-		asset.AddFieldMappingsAt(f, kw(true))
-	}
-	m.AddDocumentMapping(typeAsset, asset)
-
-	p := bleve.NewDocumentStaticMapping()
-	p.AddFieldMappingsAt("type", kw(false))
-	p.AddFieldMappingsAt("description", text(analyzerES, true))
-	p.AddFieldMappingsAt("parties", text(analyzerES, false))
-	for _, f := range []string{"source", "buyerNit", "supplierDoc", "supplierDocPublic", "unspsc", "year", "linkedAssets", "linkIds", "contractId"} {
-		p.AddFieldMappingsAt(f, kw(false))
-	}
-	p.AddFieldMappingsAt("value", num())
-	for _, f := range []string{"sortDate", "sortValue"} {
-		p.AddFieldMappingsAt(f, kw(true))
-	}
-	m.AddDocumentMapping(typePurchase, p)
-	m.DefaultMapping = bleve.NewDocumentDisabledMapping()
+	doc := bleve.NewDocumentStaticMapping()
+	fields(doc, text, kw)
+	m.DefaultMapping = doc
 	return m
+}
+
+func newAssetMapping() mapping.IndexMapping {
+	return newIndexMapping(func(doc *mapping.DocumentMapping, text func(string, bool) *mapping.FieldMapping, kw func(bool) *mapping.FieldMapping) {
+		doc.AddFieldMappingsAt("name", text(analyzerES, true))
+		doc.AddFieldMappingsAt("nameEn", text(analyzerEN, false))
+		doc.AddFieldMappingsAt("aliases", text(analyzerES, true))
+		doc.AddFieldMappingsAt("description", text(analyzerES, true))
+		doc.AddFieldMappingsAt("descriptionEn", text(analyzerEN, true))
+		for _, f := range assetFacetFields {
+			doc.AddFieldMappingsAt(f, kw(true))
+		}
+		for _, f := range []string{"active", "adopterNits", "adoptionIds", "slug"} {
+			doc.AddFieldMappingsAt(f, kw(false))
+		}
+		for _, f := range []string{"sortName", "sortUpdated", "sortCreated"} {
+			doc.AddFieldMappingsAt(f, kw(true))
+		}
+	})
+}
+
+func newPurchaseMapping() mapping.IndexMapping {
+	return newIndexMapping(func(doc *mapping.DocumentMapping, text func(string, bool) *mapping.FieldMapping, kw func(bool) *mapping.FieldMapping) {
+		doc.AddFieldMappingsAt("description", text(analyzerES, true))
+		doc.AddFieldMappingsAt("parties", text(analyzerES, false))
+		for _, f := range []string{"source", "buyerNit", "supplierDoc", "supplierDocPublic", "unspsc", "year", "linkedAssets", "linkIds", "contractId"} {
+			doc.AddFieldMappingsAt(f, kw(false))
+		}
+		num := bleve.NewNumericFieldMapping()
+		num.Store, num.IncludeInAll, num.DocValues = false, false, false
+		doc.AddFieldMappingsAt("value", num)
+		for _, f := range []string{"sortDate", "sortValue"} {
+			doc.AddFieldMappingsAt(f, kw(true))
+		}
+	})
 }
 
 func assetDocID(id string) string    { return "a:" + id }
@@ -169,7 +162,6 @@ func assetDoc(a *registry.Asset, adoptions []registry.Adoption, depts map[string
 		}
 	}
 	doc := map[string]interface{}{
-		"type":               typeAsset,
 		"slug":               a.Slug,
 		"name":               a.Name,
 		"nameEn":             a.Name,
@@ -235,7 +227,6 @@ func purchaseDoc(p *registry.Purchase, links []registry.PurchaseLink) map[string
 		desc = strings.TrimSpace(desc + "\n" + p.Object)
 	}
 	doc := map[string]interface{}{
-		"type":         typePurchase,
 		"description":  desc,
 		"parties":      strings.Join(nonEmpty([]string{p.BuyerName, p.Supplier.Name}), " · "),
 		"source":       p.Source,

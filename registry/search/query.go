@@ -216,8 +216,8 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 	if q.Highlight && hasText {
 		hl = []string{"name", "aliases", "description", "descriptionEn"}
 	}
-	return ix.run(ctx, spec, q.Page, q.FacetSize, hl, func(idx bleve.Index) query.Query {
-		must := []query.Query{term("type", typeAsset)}
+	return ix.run(ctx, func(p pair) bleve.Index { return p.assets }, spec, q.Page, q.FacetSize, hl, func(idx bleve.Index) query.Query {
+		var must []query.Query
 		if hasText {
 			if tq := ix.textQuery(idx, q.Text, assetTextFields); tq != nil {
 				must = append(must, tq)
@@ -239,7 +239,7 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 		if q.Active != nil {
 			add("active", strconv.FormatBool(*q.Active))
 		}
-		return bleve.NewConjunctionQuery(must...)
+		return all(must)
 	}, assetDocPrefix)
 }
 
@@ -254,8 +254,8 @@ func (ix *Index) SearchPurchases(ctx context.Context, q PurchaseQuery) (Result, 
 	if q.Highlight && hasText {
 		hl = []string{"description"}
 	}
-	return ix.run(ctx, spec, q.Page, 0, hl, func(idx bleve.Index) query.Query {
-		must := []query.Query{term("type", typePurchase)}
+	return ix.run(ctx, func(p pair) bleve.Index { return p.purchases }, spec, q.Page, 0, hl, func(idx bleve.Index) query.Query {
+		var must []query.Query
 		if hasText {
 			if tq := ix.textQuery(idx, q.Text, purchaseTextFields); tq != nil {
 				must = append(must, tq)
@@ -293,7 +293,7 @@ func (ix *Index) SearchPurchases(ctx context.Context, q PurchaseQuery) (Result, 
 			r.SetField("value")
 			must = append(must, r)
 		}
-		return bleve.NewConjunctionQuery(must...)
+		return all(must)
 	}, purchaseDocPrefix)
 }
 
@@ -303,7 +303,18 @@ const (
 )
 
 // run executes a keyset-paginated search.
-func (ix *Index) run(ctx context.Context, spec sortSpec, page registry.Page, facetSize int, hlFields []string, build func(bleve.Index) query.Query, prefix string) (Result, error) {
+// all is the conjunction of qs, or every document when there is none.
+func all(qs []query.Query) query.Query {
+	switch len(qs) {
+	case 0:
+		return bleve.NewMatchAllQuery()
+	case 1:
+		return qs[0]
+	}
+	return bleve.NewConjunctionQuery(qs...)
+}
+
+func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sortSpec, page registry.Page, facetSize int, hlFields []string, build func(bleve.Index) query.Query, prefix string) (Result, error) {
 	if err := page.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -312,7 +323,7 @@ func (ix *Index) run(ctx context.Context, spec sortSpec, page registry.Page, fac
 	if ix.closed.Load() {
 		return Result{}, ErrClosed
 	}
-	idx := ix.idx
+	idx := which(ix.idx)
 	size := page.Size()
 	backward := page.Backward()
 	req := bleve.NewSearchRequestOptions(build(idx), size+1, 0, false)
