@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -325,5 +326,19 @@ func TestPagination(t *testing.T) {
 	res, _ := ix.SearchAssets(t.Context(), AssetQuery{Page: registry.Page{First: 1}, FacetSize: 5})
 	if len(res.Facets) == 0 || res.Facets[1].Field != "categories" || len(res.Facets[1].Values) != 2 || res.Facets[1].Values[0].Count != 13 {
 		t.Fatalf("facets: %+v", res.Facets)
+	}
+}
+
+func TestLongQueries(t *testing.T) {
+	st := openStore(t)
+	addAsset(t, st, "a1", "Orfeo", "gestión documental")
+	ix, err := Open(t.Context(), st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	long := "gestion " + strings.Repeat("documental ", 5000) + strings.Repeat("x", 10000)
+	if got := ids(t, ix, AssetQuery{Text: long}); !slices.Equal(got, []string{"a1"}) {
+		t.Fatalf("a long query: %v", got)
 	}
 }

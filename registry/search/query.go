@@ -163,6 +163,12 @@ func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost) qu
 	an := idx.Mapping().AnalyzerNamed(analyzerES)
 	var conj []query.Query
 	for _, w := range words {
+		if len(conj) == maxQueryWords {
+			break // the rest would only narrow an already narrow search
+		}
+		if len(w) > 64 {
+			w = w[:64]
+		}
 		if an != nil && len(an.Analyze([]byte(w))) == 0 {
 			continue // a stop word
 		}
@@ -191,6 +197,10 @@ func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost) qu
 func isLetter(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 && (r >= 0xC0 && r <= 0x24F || r >= 0x370)
 }
+
+// maxQueryWords bounds the words of a text query that are matched (each
+// costs a disjunction of exact and fuzzy matches over several fields).
+const maxQueryWords = 12
 
 type fieldBoost struct {
 	field string
