@@ -1,9 +1,16 @@
 package procurement
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/acervo-co/acervo/procurement/internal/gencsv"
+	"github.com/acervo-co/acervo/registry"
+	"github.com/acervo-co/acervo/registry/sqlite"
 )
 
 // BenchmarkMapSECOP2 measures reading, mapping, scoring and hashing the real
@@ -37,5 +44,106 @@ func BenchmarkMapSECOP2(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(n), "rows/op")
+	}
+}
+
+// benchFile writes a generated SECOP II CSV of n rows (ACERVO_BENCH_FILE, when
+// set, is used as it is).
+func benchFile(b *testing.B, n int) string {
+	b.Helper()
+	if p := os.Getenv("ACERVO_BENCH_FILE"); p != "" {
+		return p
+	}
+	sample, err := os.Open("testdata/real/secop2_contratos_ti.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sample.Close()
+	g, err := gencsv.New(sample, 7)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "contratos.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := g.Write(w, n, 90000000); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkImportStore imports a generated 100,000-row SECOP II CSV into a
+// fresh embedded store (ns/op is per file).
+func BenchmarkImportStore(b *testing.B) {
+	path := benchFile(b, 100000)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		st, err := sqlite.Open(b.Context(), dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		svc := registry.NewService(st)
+		ctx := registry.WithActor(b.Context(), registry.SystemActor("import"))
+		im, err := NewImporter(svc, Options{DataDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		sum, err := im.ImportFile(ctx, path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(sum.Rows()), "rows/op")
+		st.Close()
+		b.StartTimer()
+	}
+}
+
+// nopSink accepts everything and stores nothing: the pipeline's own cost.
+type nopSink struct{}
+
+func (nopSink) ImportPurchases(_ context.Context, _ string, ps []registry.Purchase) ([]registry.UpsertOutcome, error) {
+	return make([]registry.UpsertOutcome, len(ps)), nil
+}
+func (nopSink) ImportEntity(context.Context, registry.Entity) (bool, error) { return true, nil }
+func (nopSink) PurchaseByKey(context.Context, string, string) (registry.Purchase, error) {
+	return registry.Purchase{}, registry.ErrNotFound
+}
+func (nopSink) StartImportRun(_ context.Context, r *registry.ImportRun) error {
+	r.ID = "run"
+	return nil
+}
+func (nopSink) SaveImportRun(context.Context, *registry.ImportRun) error { return nil }
+func (nopSink) ResumableImportRun(context.Context, string, string) (registry.ImportRun, error) {
+	return registry.ImportRun{}, registry.ErrNotFound
+}
+
+// BenchmarkImportPipeline imports the generated file into a sink that
+// stores nothing (ns/op is per file of 100,000 rows).
+func BenchmarkImportPipeline(b *testing.B) {
+	path := benchFile(b, 100000)
+	b.ReportAllocs()
+	for b.Loop() {
+		im, err := NewImporter(nopSink{}, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum, err := im.ImportFile(b.Context(), path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(sum.Rows()), "rows/op")
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"os"
@@ -213,6 +213,8 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	go func() { werr <- im.write(ctx, cancel, batches, &run, &cp, &sum) }()
 
 	seen := map[[2]uint64]seenRow{}
+	keys := newKeyHasher()
+	var hasher rowHasher
 	buyers := newBuyerSet()
 	cur := &batch{}
 	var rows int64
@@ -266,7 +268,7 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 			m := &mapped[i]
 			p := &m.Purchase
 			p.SoftwareScore, p.SoftwareReasons = im.opts.Detector.Score(p)
-			p.RowHash = RowHash(p)
+			p.RowHash = hasher.sum(p)
 			rows++
 			if err := p.Validate(); err != nil {
 				if !skipping {
@@ -274,7 +276,7 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 				}
 				continue
 			}
-			k := keyOf(p)
+			k := keys.of(p)
 			h := hashPrefix(p.RowHash)
 			if prev, dup := seen[k]; dup {
 				if skipping {
@@ -544,18 +546,24 @@ func (im *Importer) mapItem(it item, d Dataset) ([]Mapped, *RowError) {
 	return []Mapped{m}, nil
 }
 
-func keyOf(p *registry.Purchase) [2]uint64 {
-	h := fnv.New128a()
-	_, _ = h.Write([]byte(p.Source))
-	_, _ = h.Write([]byte{0})
-	_, _ = h.Write([]byte(p.ContractID))
-	s := h.Sum(nil)
-	var k [2]uint64
-	for i := 0; i < 8; i++ {
-		k[0] = k[0]<<8 | uint64(s[i])
-		k[1] = k[1]<<8 | uint64(s[8+i])
-	}
-	return k
+// keyHasher gives a (source, contract id) its 128-bit key in the seen set:
+// two seeded hashes, without allocating (the key lives only for a run).
+type keyHasher struct{ a, b maphash.Seed }
+
+func newKeyHasher() keyHasher { return keyHasher{maphash.MakeSeed(), maphash.MakeSeed()} }
+
+func (k keyHasher) of(p *registry.Purchase) [2]uint64 {
+	var h maphash.Hash
+	h.SetSeed(k.a)
+	_, _ = h.WriteString(p.Source)
+	_ = h.WriteByte(0)
+	_, _ = h.WriteString(p.ContractID)
+	a := h.Sum64()
+	h.SetSeed(k.b)
+	_, _ = h.WriteString(p.Source)
+	_ = h.WriteByte(0)
+	_, _ = h.WriteString(p.ContractID)
+	return [2]uint64{a, h.Sum64()}
 }
 
 func hashPrefix(h string) uint64 {

@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"hash"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -426,8 +424,19 @@ func distinct(a, b string) string {
 // import writes, not the stored id, revision or timestamps. Two rows that
 // normalise to the same purchase have the same hash.
 func RowHash(p *registry.Purchase) string {
-	h := sha256.New()
-	w := hashWriter{h: h}
+	var h rowHasher
+	return h.sum(p)
+}
+
+// rowHasher computes row hashes reusing one buffer: the fields are laid out
+// in buf (each string after its length, numbers as 8 little-endian bytes)
+// and hashed in one call, without allocating per field.
+type rowHasher struct {
+	buf []byte
+}
+
+func (w *rowHasher) sum(p *registry.Purchase) string {
+	w.buf = w.buf[:0]
 	w.s(p.Source)
 	w.s(p.ContractID)
 	w.s(p.ProcessID)
@@ -458,29 +467,22 @@ func RowHash(p *registry.Purchase) string {
 	for _, r := range p.SoftwareReasons {
 		w.s(r)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(w.buf)
+	var out [32]byte
+	hex.Encode(out[:], sum[:16])
+	return string(out[:])
 }
 
-type hashWriter struct {
-	h   hash.Hash
-	buf [8]byte
-}
-
-func (w *hashWriter) s(v string) {
+func (w *rowHasher) s(v string) {
 	w.n(int64(len(v)))
-	if sw, ok := w.h.(io.StringWriter); ok {
-		_, _ = sw.WriteString(v)
-		return
-	}
-	_, _ = w.h.Write([]byte(v))
+	w.buf = append(w.buf, v...)
 }
 
-func (w *hashWriter) n(v int64) {
-	binary.LittleEndian.PutUint64(w.buf[:], uint64(v))
-	_, _ = w.h.Write(w.buf[:])
+func (w *rowHasher) n(v int64) {
+	w.buf = binary.LittleEndian.AppendUint64(w.buf, uint64(v))
 }
 
-func (w *hashWriter) t(v *time.Time) {
+func (w *rowHasher) t(v *time.Time) {
 	if v == nil {
 		w.n(math.MinInt64)
 		return
@@ -488,7 +490,7 @@ func (w *hashWriter) t(v *time.Time) {
 	w.n(v.Unix())
 }
 
-func (w *hashWriter) party(p registry.Party) {
+func (w *rowHasher) party(p registry.Party) {
 	w.s(p.DocType)
 	w.s(p.DocNumber)
 	w.s(p.Name)

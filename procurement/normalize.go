@@ -115,7 +115,18 @@ func IsNull(v string) bool {
 	}
 	switch v[0] {
 	case 'n', 'N', 's', 'S', 'u', 'U', '-':
-		return nullSentinels[fold(v)]
+		var buf [20]byte
+		for i := 0; i < len(v); i++ {
+			c := v[i]
+			if c >= utf8.RuneSelf {
+				return nullSentinels[fold(v)]
+			}
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		return nullSentinels[string(buf[:len(v)])]
 	}
 	return false
 }
@@ -131,29 +142,63 @@ func Clean(v string) string {
 
 func collapseSpace(v string) string {
 	v = strings.TrimSpace(v)
-	needs := false
+	// One pass decides whether anything must change: a run of spaces, a
+	// tab or line break, or (in a string that is not ASCII) a vertical tab,
+	// form feed or Unicode space. Only the lead bytes of Unicode spaces
+	// (U+0085, U+00A0, U+1680, U+2000…U+3000) are decoded.
+	needs, nonASCII, vf := false, false, false
 	prevSpace := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
+		if c >= utf8.RuneSelf {
+			nonASCII = true
+			prevSpace = false
+			if c == 0xc2 || c == 0xe1 || c == 0xe2 || c == 0xe3 {
+				if r, _ := utf8.DecodeRuneInString(v[i:]); unicode.IsSpace(r) {
+					vf = true
+				}
+			}
+			continue
+		}
 		sp := c == ' ' || c == '\t' || c == '\n' || c == '\r'
 		if sp && (prevSpace || c != ' ') {
 			needs = true
 			break
 		}
+		if c == '\v' || c == '\f' {
+			vf = true
+		}
 		prevSpace = sp
 	}
-	if !needs && !isASCII(v) {
-		for _, r := range v {
-			if r != ' ' && unicode.IsSpace(r) {
-				needs = true
-				break
-			}
-		}
-	}
-	if !needs {
+	if !needs && !(vf && nonASCII) {
 		return v
 	}
-	return strings.Join(strings.Fields(v), " ")
+	// The same as strings.Join(strings.Fields(v), " "), in one pass.
+	b := make([]byte, 0, len(v))
+	space := false
+	for i := 0; i < len(v); {
+		c := v[i]
+		size := 1
+		isSpace := false
+		if c < utf8.RuneSelf {
+			isSpace = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(v[i:])
+			isSpace = unicode.IsSpace(r)
+		}
+		if isSpace {
+			space = true
+		} else {
+			if space && len(b) > 0 {
+				b = append(b, ' ')
+			}
+			space = false
+			b = append(b, v[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
 }
 
 // ErrScientific reports a number a spreadsheet turned into scientific
@@ -547,6 +592,9 @@ func parseDate(s string) (time.Time, error) {
 		if i := strings.IndexAny(core[10:], "+"); i >= 0 {
 			core = core[:10+i]
 		}
+		if t, ok := fastISO(core); ok {
+			return t, nil
+		}
 		for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05", "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02"} {
 			if t, err := time.ParseInLocation(layout, core, Bogota); err == nil {
 				return t, nil
@@ -593,6 +641,76 @@ func parseDate(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New("unknown date format")
+}
+
+// fastISO reads the ISO forms SODA writes ("2006-01-02T15:04:05.000",
+// "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04",
+// "2006-01-02") without time.Parse; ok=false leaves anything else (or
+// anything out of range) to the layouts.
+func fastISO(s string) (time.Time, bool) {
+	num := func(a, b int) (int, bool) {
+		v := 0
+		for i := a; i < b; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	if len(s) < 10 {
+		return time.Time{}, false
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 7)
+	d, ok3 := num(8, 10)
+	if !ok1 || !ok2 || !ok3 {
+		return time.Time{}, false
+	}
+	var h, mi, sec, ns int
+	switch {
+	case len(s) == 10:
+	case len(s) == 16 && s[10] == 'T' && s[13] == ':':
+		var ok4, ok5 bool
+		h, ok4 = num(11, 13)
+		mi, ok5 = num(14, 16)
+		if !ok4 || !ok5 {
+			return time.Time{}, false
+		}
+	case len(s) >= 19 && (s[10] == 'T' || s[10] == ' ') && s[13] == ':' && s[16] == ':':
+		var ok4, ok5, ok6 bool
+		h, ok4 = num(11, 13)
+		mi, ok5 = num(14, 16)
+		sec, ok6 = num(17, 19)
+		if !ok4 || !ok5 || !ok6 {
+			return time.Time{}, false
+		}
+		if len(s) > 19 {
+			frac := len(s) - 20
+			if s[19] != '.' || frac < 1 || frac > 9 {
+				return time.Time{}, false
+			}
+			f, ok := num(20, len(s))
+			if !ok {
+				return time.Time{}, false
+			}
+			for range 9 - frac {
+				f *= 10
+			}
+			ns = f
+		}
+	default:
+		return time.Time{}, false
+	}
+	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, Bogota)
+	if t.Day() != d {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func validDate(y int, m time.Month, d, h, mi, sec int) (time.Time, error) {

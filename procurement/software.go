@@ -1,7 +1,6 @@
 package procurement
 
 import (
-	"hash/fnv"
 	"math"
 	"sort"
 	"strings"
@@ -293,11 +292,7 @@ type textScore struct {
 const textCacheMax = 1 << 18
 
 func (d *Detector) textScore(desc, object string) textScore {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(desc))
-	_, _ = h.Write([]byte{0})
-	_, _ = h.Write([]byte(object))
-	k := h.Sum64()
+	k := fnv64a(fnv64a(fnv64a(14695981039346656037, desc), "\x00"), object)
 	d.mu.Lock()
 	ts, ok := d.cache[k]
 	d.mu.Unlock()
@@ -312,6 +307,15 @@ func (d *Detector) textScore(desc, object string) textScore {
 	d.cache[k] = ts
 	d.mu.Unlock()
 	return ts
+}
+
+// fnv64a continues an FNV-1a hash over s (without converting s to bytes).
+func fnv64a(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 func (d *Detector) scoreText(desc, object string) textScore {
