@@ -20,7 +20,8 @@ func (s *Syncer) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	var mu sync.Mutex
-	running := map[string]bool{} // mirror ids this process is syncing
+	running := map[string]bool{}        // mirror ids this process is syncing
+	busyUntil := map[string]time.Time{} // mirrors another process was syncing: left alone for a while
 	tick := time.NewTimer(0)
 	defer tick.Stop()
 	for {
@@ -38,7 +39,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 		}
 		for _, m := range due {
 			mu.Lock()
-			busy := running[m.ID]
+			busy := running[m.ID] || busyUntil[m.ID].After(s.svc.Now())
 			mu.Unlock()
 			if busy || (m.LeaseUntil != nil && m.LeaseUntil.After(s.svc.Now()) && m.LeaseHolder != "") {
 				continue
@@ -66,7 +67,15 @@ func (s *Syncer) Run(ctx context.Context) error {
 					delete(running, m.ID)
 					mu.Unlock()
 				}()
-				s.SyncMirror(ctx, m, false)
+				res := s.SyncMirror(ctx, m, false)
+				if res.ErrorCode == CodeBusy {
+					// Another process is on it: do not touch the mirror's
+					// record while it works (stores such as FerretDB lose
+					// concurrent updates of one document).
+					mu.Lock()
+					busyUntil[m.ID] = s.svc.Now().Add(10 * time.Second)
+					mu.Unlock()
+				}
 			}(m)
 		}
 		tick.Reset(s.cfg.Poll)

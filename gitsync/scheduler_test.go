@@ -143,3 +143,20 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestLockMirror(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "host", "app.git")
+	unlock, err := lockMirror(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockMirror(dir); err == nil {
+		t.Fatal("a second lock on the same mirror succeeded")
+	}
+	unlock()
+	unlock2, err := lockMirror(dir)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock2()
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/acervo-co/acervo/gitsync/egress"
@@ -45,6 +46,37 @@ func (s *Syncer) SyncMirror(ctx context.Context, m registry.Mirror, force bool) 
 			s.log.Warn("release mirror lease", "mirror", m.ID, "err", err)
 		}
 	}()
+	// The lease divides the work between processes; a lock file on the
+	// shared mirrors volume keeps a second writer out even where the store
+	// cannot make the lease atomic (FerretDB). Under both, the mirror is
+	// read again: another process may have synced it meanwhile.
+	unlock, err := lockMirror(s.MirrorDir(m))
+	if err != nil {
+		res.Status, res.ErrorCode, res.Error = StatusSkipped, CodeBusy, err.Error()
+		return res
+	}
+	defer unlock()
+	fresh, err := s.svc.Store().Mirrors().Get(ctx, m.ID)
+	// A store whose conditional update is not atomic (FerretDB) can give
+	// the lease to two acquirers; the one holding the lock file takes it
+	// back once the other has let go.
+	for try := 0; err == nil && fresh.LeaseHolder != holder && try < 10; try++ {
+		time.Sleep(50 * time.Millisecond)
+		fresh, err = s.svc.AcquireMirrorLease(ctx, m.ID, holder, lease)
+		if errors.Is(err, registry.ErrConflict) {
+			err = nil
+			fresh.LeaseHolder = ""
+		}
+	}
+	if err != nil {
+		res.Status, res.ErrorCode, res.Error = StatusFailed, registry.CodeFetchFailed, err.Error()
+		return res
+	}
+	if fresh.LeaseHolder != holder {
+		res.Status, res.ErrorCode, res.Error = StatusSkipped, CodeBusy, "another process holds the lease"
+		return res
+	}
+	m = fresh
 	if !force && m.NextDueAt.After(s.svc.Now()) {
 		res.Status = StatusSkipped
 		return res
@@ -84,8 +116,32 @@ func (s *Syncer) recordFailure(ctx context.Context, m *registry.Mirror, res Resu
 	m.Failures++
 	m.LastSyncAt = &now
 	m.NextDueAt = now.Add(s.backoff(m.Failures))
-	if err := s.svc.SaveMirrorState(sctx, m); err != nil {
+	if err := s.saveState(sctx, m); err != nil {
 		s.log.Error("record sync failure", "mirror", m.ID, "err", err)
+	}
+}
+
+// saveState records a sync's outcome. Only the holder of the mirror's lock
+// file writes these fields, but lease bookkeeping by other processes can
+// move the revision meanwhile: on a conflict the outcome is applied again
+// to the stored mirror.
+func (s *Syncer) saveState(ctx context.Context, m *registry.Mirror) error {
+	for attempt := 0; ; attempt++ {
+		err := s.svc.SaveMirrorState(ctx, m)
+		if err == nil || !errors.Is(err, registry.ErrConflict) || attempt == 4 {
+			return err
+		}
+		fresh, gerr := s.svc.Store().Mirrors().Get(ctx, m.ID)
+		if gerr != nil {
+			return err
+		}
+		fresh.RefsHash, fresh.Status, fresh.ErrorCode, fresh.ErrorMessage = m.RefsHash, m.Status, m.ErrorCode, m.ErrorMessage
+		fresh.Failures, fresh.LastSyncAt, fresh.LastSuccessAt, fresh.NextDueAt = m.Failures, m.LastSyncAt, m.LastSuccessAt, m.NextDueAt
+		// We hold the lock file, so the lease is ours whatever a racing
+		// acquirer wrote (stores whose conditional update is not atomic);
+		// it is released when the sync ends.
+		fresh.LeaseHolder, fresh.LeaseUntil = m.LeaseHolder, m.LeaseUntil
+		*m = fresh
 	}
 }
 
@@ -132,7 +188,7 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 		}
 		sctx, c := saveCtx(ctx)
 		defer c()
-		return s.svc.SaveMirrorState(sctx, m)
+		return s.saveState(sctx, m)
 	}
 
 	s.log.Debug("listed refs", "url", m.URL, "refs", len(refs.Refs), "changed", true, "elapsed", time.Since(started))
@@ -160,7 +216,7 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 	}
 	sctx, c := saveCtx(ctx)
 	defer c()
-	return s.svc.SaveMirrorState(sctx, m)
+	return s.saveState(sctx, m)
 }
 
 // cause turns a failure into the refusal behind it: the proxy's, the byte
@@ -249,6 +305,27 @@ func (s *Syncer) fetch(ctx context.Context, dir string, first bool, t egress.Tar
 		}
 	}
 	return nil
+}
+
+// lockMirror takes an exclusive, non-blocking lock on <dir>.lock; it fails
+// when another process (or goroutine) holds it. The lock goes with the
+// process if it dies.
+func lockMirror(dir string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another sync holds %s.lock", filepath.Base(dir))
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
 
 // removeStale deletes temporary directories left by killed first syncs of
