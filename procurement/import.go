@@ -215,8 +215,9 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	seen := map[[2]uint64]seenRow{}
 	keys := newKeyHasher()
 	var hasher rowHasher
+	one := make([]Mapped, 1)
 	buyers := newBuyerSet()
-	cur := &batch{}
+	cur := &batch{ps: make([]registry.Purchase, 0, im.opts.BatchSize)}
 	var rows int64
 	if r, ok := src.(interface{ startAt(int64) }); ok && skipUntil > 0 {
 		r.startAt(skipUntil) // a remote source starts where the checkpoint is
@@ -257,7 +258,7 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 			break
 		}
 		skipping := rows < skipUntil
-		mapped, rerr := im.mapItem(it, f.Dataset)
+		mapped, rerr := im.mapItemInto(it, f.Dataset, one)
 		if rerr != nil {
 			rows++
 			if !skipping {
@@ -539,11 +540,21 @@ func (im *Importer) mapItem(it item, d Dataset) ([]Mapped, *RowError) {
 		}
 		return ms, nil
 	}
+	return im.mapItemInto(it, d, make([]Mapped, 1))
+}
+
+// mapItemInto is mapItem writing a tabular row's purchase into one[0] (a
+// buffer the caller reuses row after row) instead of allocating.
+func (im *Importer) mapItemInto(it item, d Dataset, one []Mapped) ([]Mapped, *RowError) {
+	if it.err != nil || it.ocds != nil {
+		return im.mapItem(it, d)
+	}
 	m, rerr := mapperOf(d)(it.row, im.tables)
 	if rerr != nil {
 		return nil, rerr
 	}
-	return []Mapped{m}, nil
+	one[0] = m
+	return one[:1], nil
 }
 
 // keyHasher gives a (source, contract id) its 128-bit key in the seen set:
