@@ -62,6 +62,7 @@ type Index struct {
 
 	closed   atomic.Bool
 	rebuilds atomic.Int64
+	facets   facetCache
 }
 
 // pair is the two bleve indexes: assets (small, faceted) and purchases

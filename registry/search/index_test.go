@@ -342,3 +342,42 @@ func TestLongQueries(t *testing.T) {
 		t.Fatalf("a long query: %v", got)
 	}
 }
+
+// TestFacetsFollowChanges: facets of a browse are kept until the index
+// changes.
+func TestFacetsFollowChanges(t *testing.T) {
+	st := openStore(t)
+	addAsset(t, st, "a1", "Orfeo", "gestión documental", "x")
+	ix, err := Open(t.Context(), st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	count := func() int {
+		t.Helper()
+		res, err := ix.SearchAssets(t.Context(), AssetQuery{Page: registry.Page{First: 1}, FacetSize: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range res.Facets {
+			if f.Field == "categories" {
+				for _, v := range f.Values {
+					if v.Value == "x" {
+						return v.Count
+					}
+				}
+			}
+		}
+		return 0
+	}
+	if count() != 1 || count() != 1 {
+		t.Fatal("facets before the change")
+	}
+	addAsset(t, st, "a2", "Archivo", "archivo", "x")
+	if _, err := ix.CatchUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(); got != 2 {
+		t.Fatalf("facets after the change: %d", got)
+	}
+}

@@ -2,9 +2,11 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -93,8 +95,9 @@ type Result struct {
 
 // sortSpec is a sort order: bleve sort keys and the name in cursors.
 type sortSpec struct {
-	name string
-	keys []string
+	name      string
+	keys      []string
+	purchases bool
 }
 
 func assetSort(s string, hasText bool) (sortSpec, error) {
@@ -106,13 +109,13 @@ func assetSort(s string, hasText bool) (sortSpec, error) {
 	}
 	switch s {
 	case SortRelevance:
-		return sortSpec{"search:" + s, []string{"-_score", "_id"}}, nil
+		return sortSpec{"search:" + s, []string{"-_score", "_id"}, false}, nil
 	case registry.SortName:
-		return sortSpec{"search:" + s, []string{"sortName", "_id"}}, nil
+		return sortSpec{"search:" + s, []string{"sortName", "_id"}, false}, nil
 	case registry.SortUpdated:
-		return sortSpec{"search:" + s, []string{"-sortUpdated", "-_id"}}, nil
+		return sortSpec{"search:" + s, []string{"-sortUpdated", "-_id"}, false}, nil
 	case registry.SortCreated:
-		return sortSpec{"search:" + s, []string{"-sortCreated", "-_id"}}, nil
+		return sortSpec{"search:" + s, []string{"-sortCreated", "-_id"}, false}, nil
 	}
 	return sortSpec{}, registry.Invalid("orderBy", "assets sort by RELEVANCE, NAME, UPDATED or CREATED")
 }
@@ -126,11 +129,11 @@ func purchaseSort(s string, hasText bool) (sortSpec, error) {
 	}
 	switch s {
 	case SortRelevance:
-		return sortSpec{"search:" + s, []string{"-_score", "_id"}}, nil
+		return sortSpec{"search:" + s, []string{"-_score", "_id"}, true}, nil
 	case registry.SortDate:
-		return sortSpec{"search:" + s, []string{"-sortDate", "-_id"}}, nil
+		return sortSpec{"search:" + s, []string{"-sortDate", "-_id"}, true}, nil
 	case registry.SortValue:
-		return sortSpec{"search:" + s, []string{"-sortValue", "-_id"}}, nil
+		return sortSpec{"search:" + s, []string{"-sortValue", "-_id"}, true}, nil
 	}
 	return sortSpec{}, registry.Invalid("orderBy", "purchases sort by RELEVANCE, DATE or VALUE")
 }
@@ -226,7 +229,70 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 	if q.Highlight && hasText {
 		hl = []string{"name", "aliases", "description", "descriptionEn"}
 	}
-	return ix.run(ctx, func(p pair) bleve.Index { return p.assets }, spec, q.Page, q.FacetSize, hl, func(idx bleve.Index) query.Query {
+	// Facets of a browse without text (the catalogue's pages of filters)
+	// cost O(hits), up to every asset: they are kept until the index
+	// changes.
+	facetSize, key, seq := q.FacetSize, "", ix.Seq()
+	var cached []Facet
+	if facetSize > 0 && !hasText {
+		key = fmt.Sprintf("%d|%s|%v|%s|%s|%s|%s|%s|%s|%s", facetSize, q.Kind, boolKey(q.Active), q.Category, q.License, q.Language,
+			q.DevelopmentStatus, q.PublisherNIT, q.AdopterNIT, q.Department)
+		if fs, ok := ix.facets.get(key, seq); ok {
+			cached, facetSize = fs, 0
+		}
+	}
+	res, err := ix.run(ctx, func(p pair) bleve.Index { return p.assets }, spec, q.Page, facetSize, hl, ix.assetQuery(q, hasText))
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case cached != nil:
+		res.Facets = cached
+	case key != "":
+		ix.facets.put(key, seq, res.Facets)
+	}
+	return res, nil
+}
+
+func boolKey(b *bool) string {
+	if b == nil {
+		return "-"
+	}
+	return strconv.FormatBool(*b)
+}
+
+// facetCache keeps facet counts for one index state (seq).
+type facetCache struct {
+	mu  sync.Mutex
+	seq int64
+	m   map[string][]Facet
+}
+
+func (c *facetCache) get(key string, seq int64) ([]Facet, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seq != seq || c.m == nil {
+		c.seq, c.m = seq, map[string][]Facet{}
+		return nil, false
+	}
+	fs, ok := c.m[key]
+	return fs, ok
+}
+
+func (c *facetCache) put(key string, seq int64, fs []Facet) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seq != seq || c.m == nil || fs == nil {
+		return
+	}
+	if len(c.m) >= 256 {
+		c.m = map[string][]Facet{}
+	}
+	c.m[key] = fs
+}
+
+func (ix *Index) assetQuery(q AssetQuery, hasText bool) func(idx bleve.Index) query.Query {
+	return func(idx bleve.Index) query.Query {
 		var must []query.Query
 		if hasText {
 			if tq := ix.textQuery(idx, q.Text, assetTextFields); tq != nil {
@@ -250,7 +316,7 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 			add("active", strconv.FormatBool(*q.Active))
 		}
 		return all(must)
-	}, assetDocPrefix)
+	}
 }
 
 // SearchPurchases finds purchases (no facets).
@@ -304,7 +370,7 @@ func (ix *Index) SearchPurchases(ctx context.Context, q PurchaseQuery) (Result, 
 			must = append(must, r)
 		}
 		return all(must)
-	}, purchaseDocPrefix)
+	})
 }
 
 const (
@@ -324,7 +390,11 @@ func all(qs []query.Query) query.Query {
 	return bleve.NewConjunctionQuery(qs...)
 }
 
-func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sortSpec, page registry.Page, facetSize int, hlFields []string, build func(bleve.Index) query.Query, prefix string) (Result, error) {
+func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sortSpec, page registry.Page, facetSize int, hlFields []string, build func(bleve.Index) query.Query) (Result, error) {
+	prefix := assetDocPrefix
+	if spec.purchases {
+		prefix = purchaseDocPrefix
+	}
 	if err := page.Validate(); err != nil {
 		return Result{}, err
 	}
