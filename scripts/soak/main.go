@@ -55,7 +55,12 @@ func run() int {
 	flag.Parse()
 
 	dir := *work
-	if dir == "" {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "soak:", err)
+			return 2
+		}
+	} else {
 		d, err := os.MkdirTemp("", "acervo-soak-")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "soak:", err)
