@@ -465,17 +465,9 @@ func (s *server) activoView(r *http.Request, slug string, form adoptionForm) (*v
 		return nil, err
 	}
 	d.Confirmed, d.ConfirmedN, d.Suggested, d.SuggestedN = agg.Confirmed, agg.ConfirmedN, agg.Suggested, agg.SuggestedN
-	var links []registry.PurchaseLink
-	for _, state := range []string{registry.LinkConfirmed, registry.LinkSuggested} {
-		if len(links) >= pagePurchase {
-			break
-		}
-		l, err := st.Links().List(ctx, registry.LinkFilter{AssetID: a.ID, State: state, Sort: registry.SortScore,
-			Page: registry.Page{First: pagePurchase - len(links)}})
-		if err != nil {
-			return nil, err
-		}
-		links = append(links, l.Items...)
+	links, err := s.assetLinks(ctx, a.ID, agg.ConfirmedN+agg.SuggestedN)
+	if err != nil {
+		return nil, err
 	}
 	pids := make([]string, 0, len(links))
 	for _, l := range links {
@@ -586,6 +578,40 @@ func (s *server) assetDeptCounts(ctx context.Context, assetID string, total int6
 		}
 	}
 	return counts, nil
+}
+
+// assetLinks reads the confirmed, then suggested, links of an asset with
+// the highest scores (at most pagePurchase). An asset with few links has
+// them all read and sorted here; a popular one is read a page per state
+// from the store's score order, where its links come first.
+func (s *server) assetLinks(ctx context.Context, assetID string, count int) ([]registry.PurchaseLink, error) {
+	st := s.svc.Store()
+	if count <= 500 {
+		links, err := st.Links().ForAssets(ctx, []string{assetID}, registry.LinkConfirmed, registry.LinkSuggested)
+		if err != nil {
+			return nil, err
+		}
+		sort.SliceStable(links, func(i, j int) bool {
+			if (links[i].State == registry.LinkConfirmed) != (links[j].State == registry.LinkConfirmed) {
+				return links[i].State == registry.LinkConfirmed
+			}
+			return links[i].Score > links[j].Score
+		})
+		return links[:min(len(links), pagePurchase)], nil
+	}
+	var links []registry.PurchaseLink
+	for _, state := range []string{registry.LinkConfirmed, registry.LinkSuggested} {
+		if len(links) >= pagePurchase {
+			break
+		}
+		l, err := st.Links().List(ctx, registry.LinkFilter{AssetID: assetID, State: state, Sort: registry.SortScore,
+			Page: registry.Page{First: pagePurchase - len(links)}})
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, l.Items...)
+	}
+	return links, nil
 }
 
 // assetLinkTotals sums the purchases linked to an asset: from the
