@@ -21,9 +21,18 @@ type connection struct {
 
 type edge struct {
 	Cursor     string
+	cursorKey  string // when Cursor is empty: made on demand from sortName and this key
+	sortName   string
 	Node       interface{}
 	Score      *float64
 	Highlights map[string][]string
+}
+
+func (e edge) cursor() string {
+	if e.Cursor == "" && e.cursorKey != "" {
+		return registry.EncodeCursor(e.sortName, nil, e.cursorKey)
+	}
+	return e.Cursor
 }
 
 type facet struct {
@@ -214,12 +223,12 @@ func sliceConnection[T any](items []T, key func(*T) string, sortName string, pg 
 	total := int64(len(sorted))
 	conn.Total = &total
 	for i := range page {
-		cur := registry.EncodeCursor(sortName, nil, key(&page[i]))
-		conn.Edges = append(conn.Edges, edge{Cursor: cur, Node: node(&page[i])})
+		// Cursors are encoded only when selected (edge.cursor).
+		conn.Edges = append(conn.Edges, edge{cursorKey: key(&page[i]), sortName: sortName, Node: node(&page[i])})
 	}
 	if len(conn.Edges) > 0 {
-		conn.PageInfo.StartCursor = conn.Edges[0].Cursor
-		conn.PageInfo.EndCursor = conn.Edges[len(conn.Edges)-1].Cursor
+		conn.PageInfo.StartCursor = conn.Edges[0].cursor()
+		conn.PageInfo.EndCursor = conn.Edges[len(conn.Edges)-1].cursor()
 	}
 	return conn, nil
 }
@@ -253,7 +262,7 @@ func nilIfEmpty(s string) interface{} {
 // connectionType makes the XConnection and XEdge types of a node type.
 func (a *api) connectionType(name string, node gql.Output, edgeExtra gql.Fields, connExtra gql.Fields, totalNullable bool) *gql.Object {
 	edgeFields := gql.Fields{
-		"cursor": {Type: gql.NewNonNull(gql.String), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(edge).Cursor, nil }},
+		"cursor": {Type: gql.NewNonNull(gql.String), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(edge).cursor(), nil }},
 		"node":   {Type: node, Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(edge).Node, nil }},
 	}
 	for k, v := range edgeExtra {

@@ -2,7 +2,6 @@ package graphql
 
 import (
 	"context"
-	"sort"
 	"sync"
 
 	"github.com/acervo-co/acervo/registry"
@@ -147,9 +146,6 @@ func newLoaders(st registry.Store) *loaders {
 			}
 			for _, a := range as {
 				m[a.AssetID] = append(m[a.AssetID], a)
-			}
-			for id := range m {
-				sort.Slice(m[id], func(i, j int) bool { return m[id][i].ID < m[id][j].ID })
 			}
 			return m, err
 		}),
