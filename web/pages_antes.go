@@ -39,6 +39,7 @@ type antesData struct {
 	// The budget compared with what the same kind cost.
 	AboveMax, AboveMedian, BelowMin bool
 	CSVURL                          string
+	Pending                         bool // the check is still running
 }
 
 func parseAntes(r *http.Request) antesQuery {
@@ -54,69 +55,130 @@ func parseAntes(r *http.Request) antesQuery {
 	return a
 }
 
-// antesCache keeps the answers of the check for a couple of minutes:
-// officers repeat the same checks, and the answer reads thousands of prior
-// purchases. The key leaves the budget out (the page compares it).
+// antesCache runs the matcher's check once per question and keeps the
+// answer for a couple of minutes: at the scale of the whole State a check
+// reads up to 20,000 prior purchases and takes seconds (or more), so the
+// page never waits for it long. The key leaves the budget out (the page
+// compares it).
 type antesCache struct {
 	mu      sync.Mutex
-	entries map[string]antesEntry
+	entries map[string]*antesEntry
 	order   []string
 }
 
 type antesEntry struct {
-	at  time.Time
-	res registry.BeforeBuying
+	at   time.Time
+	done chan struct{} // closed when res and err are set
+	res  registry.BeforeBuying
+	err  error
 }
 
 const (
 	antesCacheTTL  = 2 * time.Minute
 	antesCacheSize = 256
+	// antesWait is how long a page waits for a check before it shows what
+	// it has and reloads itself.
+	antesWait = 300 * time.Millisecond
 )
 
-func (c *antesCache) get(key string, now time.Time) (registry.BeforeBuying, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok || now.Sub(e.at) > antesCacheTTL {
-		return registry.BeforeBuying{}, false
-	}
-	return e.res, true
-}
-
-func (c *antesCache) put(key string, now time.Time, res registry.BeforeBuying) {
+// entry returns the check of key, starting it with run when there is none
+// (or when the kept one is older than the TTL).
+func (c *antesCache) entry(key string, now time.Time, run func() (registry.BeforeBuying, error)) *antesEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
-		c.entries = map[string]antesEntry{}
+		c.entries = map[string]*antesEntry{}
 	}
-	if _, ok := c.entries[key]; !ok {
+	if e, ok := c.entries[key]; ok {
+		select {
+		case <-e.done:
+			if now.Sub(e.at) <= antesCacheTTL && e.err == nil {
+				return e
+			}
+		default:
+			return e // still running
+		}
+	} else {
 		c.order = append(c.order, key)
 		if len(c.order) > antesCacheSize {
 			delete(c.entries, c.order[0])
 			c.order = c.order[1:]
 		}
 	}
-	c.entries[key] = antesEntry{at: now, res: res}
+	e := &antesEntry{at: now, done: make(chan struct{})}
+	c.entries[key] = e
+	go func() {
+		defer close(e.done)
+		e.res, e.err = run()
+	}()
+	return e
 }
 
-// antes runs the matcher's check (registry.Service.AntesDeComprar) and
-// adds the commercial products of the same kind the State already buys.
-func (s *server) antes(ctx context.Context, q antesQuery, maxPurchases int) (*antesData, error) {
+// antes answers the check (registry.Service.AntesDeComprar, the matcher's)
+// and adds the commercial products of the same kind the State already
+// buys. With wait > 0 it gives up waiting after that long: the answer is
+// then partial (d.Pending) and the page reloads itself.
+func (s *server) antes(ctx context.Context, q antesQuery, maxPurchases int, wait time.Duration) (*antesData, error) {
 	d := &antesData{Q: q, Asked: q.Text != "" || q.UNSPSC != ""}
 	if !d.Asked {
 		return d, nil
 	}
-	anon := registry.ActorFrom(ctx).Anonymous()
-	key := strings.Join([]string{registry.Fold(q.Text), q.UNSPSC, strconv.FormatBool(anon), strconv.Itoa(maxPurchases)}, "\x00")
-	res, ok := s.antesCache.get(key, s.now())
-	if !ok {
-		var err error
-		res, err = s.svc.AntesDeComprar(ctx, registry.BeforeBuyingQuery{Text: q.Text, UNSPSC: q.UNSPSC, MaxPurchases: maxPurchases}, s.text)
-		if err != nil {
-			return nil, err
-		}
-		s.antesCache.put(key, s.now(), res)
+	actor := registry.ActorFrom(ctx)
+	key := strings.Join([]string{registry.Fold(q.Text), q.UNSPSC, strconv.FormatBool(actor.Anonymous()), strconv.Itoa(maxPurchases)}, "\x00")
+	e := s.antesCache.entry(key, s.now(), func() (registry.BeforeBuying, error) {
+		// The check outlives the request that started it.
+		cctx, cancel := context.WithTimeout(registry.WithActor(context.Background(), actor), 10*time.Minute)
+		defer cancel()
+		return s.svc.AntesDeComprar(cctx, registry.BeforeBuyingQuery{Text: q.Text, UNSPSC: q.UNSPSC, MaxPurchases: maxPurchases}, s.text)
+	})
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
 	}
+	select {
+	case <-e.done:
+		if e.err != nil {
+			return nil, e.err
+		}
+		s.fillAntes(d, e.res)
+	case <-timeout:
+		d.Pending = true
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if q.Text != "" {
+		for _, kind := range []registry.AssetKind{registry.AssetPublic, registry.AssetCommercial} {
+			if kind == registry.AssetPublic && !d.Pending {
+				continue // the check's own fits, with their reasons
+			}
+			sr, err := s.search.SearchAssets(ctx, q.Text, SearchFilters{Kind: string(kind)}, SearchPage{Size: 6})
+			if err != nil {
+				return nil, err
+			}
+			as, err := s.assetsInOrder(ctx, sr.AssetIDs)
+			if err != nil {
+				return nil, err
+			}
+			cs, err := s.cards(ctx, as)
+			if err != nil {
+				return nil, err
+			}
+			if kind == registry.AssetCommercial {
+				d.Commercial = cs
+				continue
+			}
+			for _, c := range cs {
+				d.Fits = append(d.Fits, antesFit{Card: c})
+			}
+		}
+	}
+	return d, nil
+}
+
+func (s *server) fillAntes(d *antesData, res registry.BeforeBuying) {
+	q := d.Q
 	d.R = res
 	d.Purchases = res.Purchases
 	for _, f := range res.Assets {
@@ -129,20 +191,6 @@ func (s *server) antes(ctx context.Context, q antesQuery, maxPurchases int) (*an
 	if o := res.Overall; q.Budget > 0 && o.Count > 0 {
 		d.AboveMax, d.AboveMedian, d.BelowMin = q.Budget > o.Max, q.Budget > o.Median && q.Budget <= o.Max, q.Budget < o.Min
 	}
-	if q.Text != "" {
-		sr, err := s.search.SearchAssets(ctx, q.Text, SearchFilters{Kind: string(registry.AssetCommercial)}, SearchPage{Size: 6})
-		if err != nil {
-			return nil, err
-		}
-		as, err := s.assetsInOrder(ctx, sr.AssetIDs)
-		if err != nil {
-			return nil, err
-		}
-		if d.Commercial, err = s.cards(ctx, as); err != nil {
-			return nil, err
-		}
-	}
-	return d, nil
 }
 
 func (s *server) handleAntes(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +200,7 @@ func (s *server) handleAntes(w http.ResponseWriter, r *http.Request) {
 	if print {
 		max = 200
 	}
-	d, err := s.antes(r.Context(), q, max)
+	d, err := s.antes(r.Context(), q, max, antesWait)
 	c := s.cats[langOf(r)]
 	v := s.newView(r, c.tr("antes.titulo"), "antes", crumb{Label: c.tr("antes.titulo")})
 	code := http.StatusOK
@@ -164,6 +212,10 @@ func (s *server) handleAntes(w http.ResponseWriter, r *http.Request) {
 		v.Errors, code = registry.FieldsOf(err), http.StatusBadRequest
 		d = &antesData{Q: q}
 	}
+	if d.Pending {
+		// The check goes on in the background: reload to show it.
+		w.Header().Set("Refresh", "5")
+	}
 	d.More = d.R.PurchaseCount - len(d.Purchases)
 	d.CSVURL = "/antes-de-comprar.csv?" + r.URL.Query().Encode()
 	v.Data = d
@@ -172,7 +224,7 @@ func (s *server) handleAntes(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) handleAntesCSV(w http.ResponseWriter, r *http.Request) {
 	q := parseAntes(r)
-	d, err := s.antes(r.Context(), q, 500)
+	d, err := s.antes(r.Context(), q, 500, 0) // a download waits for the whole check
 	if err != nil {
 		s.fail(w, r, err)
 		return

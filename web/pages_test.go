@@ -344,3 +344,52 @@ func TestImportRejects(t *testing.T) {
 		}
 	}
 }
+
+// slowText holds purchase searches until released, as a large registry's
+// check takes long.
+type slowText struct {
+	registry.TextSearcher
+	release chan struct{}
+}
+
+func (s slowText) SearchPurchaseIDs(ctx context.Context, text, unspsc string, limit int) ([]string, error) {
+	<-s.release
+	return s.TextSearcher.SearchPurchaseIDs(ctx, text, unspsc, limit)
+}
+
+// TestAntesInBackground: a check that takes long does not hold the page:
+// it shows the public software found and reloads itself until the answer is
+// ready; the CSV download waits for it.
+func TestAntesInBackground(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	release := make(chan struct{})
+	f.server.text = slowText{TextSearcher: f.server.text, release: release}
+	c := f.client(t)
+	res, body := get(t, c, f.srv.URL+"/antes-de-comprar?q=gesti%C3%B3n+documental")
+	if res.StatusCode != 200 || res.Header.Get("Refresh") == "" || !strings.Contains(body, "Estamos reuniendo las compras previas") ||
+		!strings.Contains(body, ">Orfeo</a>") || strings.Contains(body, "$ 625.000.000") {
+		t.Fatalf("pending check: status %d, Refresh %q", res.StatusCode, res.Header.Get("Refresh"))
+	}
+	done := make(chan string)
+	go func() {
+		_, csv := get(t, c, f.srv.URL+"/antes-de-comprar.csv?q=gesti%C3%B3n+documental")
+		done <- csv
+	}()
+	close(release)
+	if csv := <-done; !strings.Contains(csv, "CO1.PCCNTR.1001") {
+		t.Errorf("the CSV download did not wait for the check:\n%s", csv)
+	}
+	for i := 0; ; i++ {
+		res, body = get(t, c, f.srv.URL+"/antes-de-comprar?q=gesti%C3%B3n+documental")
+		if res.Header.Get("Refresh") == "" {
+			break
+		}
+		if i == 100 {
+			t.Fatal("the check never finished")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(body, "$ 625.000.000") || strings.Contains(body, "Estamos reuniendo") {
+		t.Error("the finished check is not shown")
+	}
+}
