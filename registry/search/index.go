@@ -45,6 +45,12 @@ type Options struct {
 	// OpenTimeout bounds the wait for another process that holds the index
 	// directory (default 5 s).
 	OpenTimeout time.Duration
+	// BuildInBackground makes Open return at once when the index must be
+	// (re)built: searches answer from the empty index until the build,
+	// which runs under Open's context, swaps the full one in (a million
+	// purchases take minutes). acervo serve can start serving meanwhile;
+	// Building reports it.
+	BuildInBackground bool
 }
 
 // Index is the search index of one process.
@@ -61,6 +67,7 @@ type Index struct {
 	kick chan struct{}
 
 	closed   atomic.Bool
+	building atomic.Bool
 	rebuilds atomic.Int64
 	facets   facetCache
 }
@@ -130,6 +137,16 @@ func Open(ctx context.Context, store registry.Store, opts Options) (*Index, erro
 		}
 	}
 	if fresh {
+		if opts.BuildInBackground {
+			ix.building.Store(true)
+			go func() {
+				defer ix.building.Store(false)
+				if err := ix.Rebuild(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
+					ix.log.Error("building the search index", "err", err)
+				}
+			}()
+			return ix, nil
+		}
 		if err := ix.Rebuild(ctx); err != nil {
 			_ = ix.Close()
 			return nil, err
@@ -230,6 +247,10 @@ func (ix *Index) Close() error {
 	defer ix.imu.Unlock()
 	return ix.idx.close()
 }
+
+// Building reports a build started by Open with BuildInBackground that has
+// not finished.
+func (ix *Index) Building() bool { return ix.building.Load() }
 
 // Rebuilds counts the full rebuilds this Index made (Open of a new or
 // outdated index, Rebuild, a catch-up too far behind).

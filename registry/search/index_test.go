@@ -381,3 +381,23 @@ func TestFacetsFollowChanges(t *testing.T) {
 		t.Fatalf("facets after the change: %d", got)
 	}
 }
+
+func TestBuildInBackground(t *testing.T) {
+	st := openStore(t)
+	addAsset(t, st, "a1", "Orfeo", "gestión documental")
+	ix, err := Open(t.Context(), st, Options{Dir: filepath.Join(t.TempDir(), "s"), BuildInBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for ix.Building() {
+		if time.Now().After(deadline) {
+			t.Fatal("the build never finished")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := ids(t, ix, AssetQuery{Text: "gestion"}); !slices.Equal(got, []string{"a1"}) {
+		t.Fatalf("after the background build: %v", got)
+	}
+}
