@@ -102,7 +102,7 @@ func newBrowser(t *testing.T) context.Context {
 func tab(t *testing.T, bctx context.Context) context.Context {
 	ctx, cancel := chromedp.NewContext(bctx)
 	t.Cleanup(cancel)
-	ctx, cancel2 := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel2 := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(cancel2)
 	return ctx
 }
