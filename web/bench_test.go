@@ -91,7 +91,7 @@ func BenchmarkPages(b *testing.B) {
 		return
 	}
 
-	s, err := newServer(Config{Service: svc, Searcher: indexSearcher{ix}, TextSearcher: indexText{ix}, Logger: slog.New(slog.DiscardHandler), DashboardTTL: time.Hour})
+	s, err := newServer(Config{Service: svc, Searcher: indexSearcher{ix}, TextSearcher: indexText{ix}, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), DashboardTTL: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

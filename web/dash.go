@@ -150,7 +150,7 @@ func (c *dashCache) startLocked() chan struct{} {
 	c.dirty = false
 	go func() {
 		defer close(ch)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
 		d, err := c.s.computeDash(ctx)
 		c.mu.Lock()
