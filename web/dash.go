@@ -99,7 +99,7 @@ const firstWait = 3 * time.Second
 func (c *dashCache) get(ctx context.Context) (*dashData, error) {
 	c.mu.Lock()
 	d := c.data
-	stale := d == nil || c.dirty || c.s.now().Sub(d.ComputedAt) > c.ttl
+	stale := c.dueLocked()
 	wait := d == nil || (c.dirty && d.Took < syncRecomputeBelow)
 	if !stale {
 		c.mu.Unlock()
@@ -139,6 +139,26 @@ const (
 	errDashUnavailable = dashError("web: dashboard figures could not be computed")
 	errDashPending     = dashError("web: dashboard figures are being computed")
 )
+
+// dueLocked says whether the figures should be recomputed: there are none,
+// or they are stale (a local write, or older than the TTL) and the last
+// computation ended at least three times its duration ago, so a registry
+// whose figures take minutes is not recomputed without pause while imports
+// write. c.mu is held.
+func (c *dashCache) dueLocked() bool {
+	d := c.data
+	if d == nil {
+		return true
+	}
+	if c.dirty && d.Took < syncRecomputeBelow {
+		return true // a small registry: show a local write at once
+	}
+	age := c.s.now().Sub(d.ComputedAt)
+	if age < 3*d.Took {
+		return false
+	}
+	return c.dirty || age > c.ttl
+}
 
 // startLocked starts a computation unless one runs; c.mu is held.
 func (c *dashCache) startLocked() chan struct{} {
@@ -180,7 +200,7 @@ func (c *dashCache) peek(ctx context.Context) *dashData {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if d == nil || c.dirty || c.s.now().Sub(d.ComputedAt) > c.ttl {
+	if c.dueLocked() {
 		c.startLocked()
 	}
 	return d
@@ -191,7 +211,7 @@ func (c *dashCache) peek(ctx context.Context) *dashData {
 func (c *dashCache) homeStats(ctx context.Context) *homeStats {
 	c.mu.Lock()
 	d := c.data
-	if d == nil || c.dirty || c.s.now().Sub(d.ComputedAt) > c.ttl {
+	if c.dueLocked() {
 		c.startLocked()
 	}
 	c.mu.Unlock()

@@ -46,7 +46,8 @@ type Config struct {
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
 	// DashboardTTL is how long the dashboard figures are served before they
-	// are recomputed in the background (default one minute).
+	// are recomputed in the background (default ten minutes; at the scale
+	// of the whole State a computation takes minutes).
 	DashboardTTL time.Duration
 }
 
@@ -145,7 +146,7 @@ func newServer(cfg Config) (*server, error) {
 	s.readme = newReadmeRenderer()
 	ttl := cfg.DashboardTTL
 	if ttl <= 0 {
-		ttl = time.Minute
+		ttl = 10 * time.Minute
 	}
 	s.dash = newDashCache(s, ttl)
 	s.dash.peek(context.Background()) // start computing the figures now
