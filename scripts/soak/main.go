@@ -166,7 +166,8 @@ func run() int {
 			return
 		}
 		for ctx.Err() == nil {
-			b, _ := post(base+"/graphql", "", fmt.Sprintf(`{"query":"{asset(slug:%q){releases(first:1){totalCount}}}"}`, m[1]))
+			q, _ := json.Marshal(map[string]any{"query": `query($s:String!){asset(slug:$s){releases(first:1){totalCount}}}`, "variables": map[string]string{"s": m[1]}})
+			b, _ := post(base+"/graphql", "", string(q))
 			if strings.Contains(string(b), `"totalCount":30`) {
 				syncRes = fmt.Sprintf("30 releases mirrored in %s", time.Since(start).Round(time.Second))
 				return
