@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,7 +43,8 @@ import (
 // ACERVO_BENCH_DIR keeps the generated store and search index between runs
 // (generating the full scale takes minutes); ACERVO_BENCH_REQUESTS is the
 // number of timed requests per page (default 200); ACERVO_BENCH_OUT, when
-// set, receives one JSON object per page; ACERVO_BENCH_GENERATE_ONLY=1 stops
+// set, receives one JSON object per page; ACERVO_BENCH_PAGES, a regular
+// expression, times only the pages it matches; ACERVO_BENCH_GENERATE_ONLY=1 stops
 // once the registry and the index are ready. At scale 1 a page over 50 ms
 // p95 fails the benchmark. "antes-de-comprar" repeats a few checks (served
 // from the two-minute cache after the first); "antes-de-comprar-nueva"
@@ -169,7 +171,11 @@ func BenchmarkPages(b *testing.B) {
 	b.ResetTimer()
 	fmt.Printf("\nweb page timings at scale %g (%d requests per page, server time over loopback HTTP)\n", scale, requests)
 	fmt.Printf("%-26s %9s %9s %9s %9s %5s\n", "page", "p50 ms", "p95 ms", "max ms", "KiB", "n")
+	only := regexp.MustCompile(os.Getenv("ACERVO_BENCH_PAGES")) // empty: every page
 	for _, p := range pages {
+		if !only.MatchString(p.name) {
+			continue
+		}
 		// Warm up: the first request fills caches (README, templates).
 		for i := range 3 {
 			if strings.HasSuffix(p.name, "-nueva") {

@@ -64,6 +64,8 @@ type antesCache struct {
 	mu      sync.Mutex
 	entries map[string]*antesEntry
 	order   []string
+	slow    bool          // a check took (or has been running) longer than antesSlow
+	sem     chan struct{} // at most antesWorkers checks at a time
 }
 
 type antesEntry struct {
@@ -79,7 +81,24 @@ const (
 	// antesWait is how long a page waits for a check before it shows what
 	// it has and reloads itself.
 	antesWait = 300 * time.Millisecond
+	// antesSlow marks a registry whose checks take long: pages stop
+	// waiting for them at all.
+	antesSlow    = time.Second
+	antesWorkers = 2
 )
+
+// wait is how long a page waits for a check of key that started at start.
+func (c *antesCache) wait(e *antesEntry, now time.Time) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.Sub(e.at) > antesSlow {
+		c.slow = true
+	}
+	if c.slow {
+		return time.Millisecond
+	}
+	return antesWait
+}
 
 // entry returns the check of key, starting it with run when there is none
 // (or when the kept one is older than the TTL).
@@ -107,9 +126,20 @@ func (c *antesCache) entry(key string, now time.Time, run func() (registry.Befor
 	}
 	e := &antesEntry{at: now, done: make(chan struct{})}
 	c.entries[key] = e
+	if c.sem == nil {
+		c.sem = make(chan struct{}, antesWorkers)
+	}
 	go func() {
 		defer close(e.done)
+		c.sem <- struct{}{}
+		defer func() { <-c.sem }()
+		start := time.Now()
 		e.res, e.err = run()
+		if time.Since(start) > antesSlow {
+			c.mu.Lock()
+			c.slow = true
+			c.mu.Unlock()
+		}
 	}()
 	return e
 }
@@ -133,7 +163,7 @@ func (s *server) antes(ctx context.Context, q antesQuery, maxPurchases int, wait
 	})
 	var timeout <-chan time.Time
 	if wait > 0 {
-		t := time.NewTimer(wait)
+		t := time.NewTimer(min(wait, s.antesCache.wait(e, s.now())))
 		defer t.Stop()
 		timeout = t.C
 	}
