@@ -174,12 +174,12 @@ func (st *assetStore) claimOne(ctx context.Context, assetID, url string) (bool, 
 			return false, fmt.Errorf("%w: repository URL %s belongs to asset %s", registry.ErrConflict, url, c.AssetID)
 		}
 		// An orphan claim: take it over if nobody else did.
-		res, err := s.updateOne(ctx, s.assetURLs, bson.D{{Key: "_id", Value: url}, {Key: "assetId", Value: c.AssetID}, {Key: "at", Value: c.At}},
+		ok, err := s.updateByID(ctx, s.assetURLs, url, guard{owner: c.AssetID},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "assetId", Value: assetID}, {Key: "at", Value: s.now()}}}})
 		if err != nil {
 			return false, err
 		}
-		if res.MatchedCount == 1 {
+		if ok {
 			return true, st.verify(ctx, assetID, url)
 		}
 	}

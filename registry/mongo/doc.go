@@ -71,9 +71,13 @@
 //
 // FerretDB v1 decodes the whole collection for every filter except a bare
 // {_id: x}, and its update and findAndModify are a read then a write, not a
-// compare-and-set. The store detects FerretDB (buildInfo.ferretdbVersion)
-// and then runs every write command under one process-wide mutex, and
-// guarded writes on one record as "read by _id, check the guard in Go,
-// write by _id". A FerretDB database therefore supports one Acervo process;
-// several processes need MongoDB. FerretDB is for tests only.
+// compare-and-set (two conditional updates of one record can both match).
+// The store detects FerretDB (buildInfo.ferretdbVersion) and then runs
+// every read-modify-write command under the database's write lock, a
+// document of the locks collection that only one client can insert (an
+// insert is atomic there), and runs guarded writes on one record as "read
+// by _id, check the guard in Go, write by _id", which FerretDB answers
+// without a scan. Inserts need no lock: a unique index decides. So several
+// clients (or processes) on one FerretDB database stay correct, one writer
+// at a time. FerretDB is for tests only.
 package mongo

@@ -16,16 +16,16 @@ import (
 // FerretDB v1 evaluates every filter other than a bare {_id: x} by reading
 // and decoding the whole collection, and its update and findAndModify are a
 // read followed by a write, not atomic. So on FerretDB a guarded write runs
-// under the store's write mutex as: read the record by _id, check the guard
-// in Go, write by _id. Both steps use FerretDB's _id lookup, and the mutex
-// makes the pair atomic for the one process that may use a FerretDB
-// database.
+// under the database's write lock (see serialized) as: read the record by
+// _id, check the guard in Go, write by _id. Both steps use FerretDB's _id
+// lookup, and the lock makes the pair atomic.
 type guard struct {
 	rev    int64  // the record's Rev (0: any)
 	free   bool   // no outbox pending on the record
 	live   bool   // not a tombstone
 	op     string // the record's outbox is this write's
 	holder string // the mirror lease is held by holder
+	owner  string // the URL claim is the asset owner's
 	lease  *leaseGuard
 }
 
@@ -52,6 +52,9 @@ func (g guard) filter(id string) bson.D {
 	}
 	if g.holder != "" {
 		f = append(f, bson.E{Key: "leaseHolder", Value: g.holder})
+	}
+	if g.owner != "" {
+		f = append(f, bson.E{Key: "assetId", Value: g.owner})
 	}
 	if g.lease != nil {
 		f = append(f, bson.E{Key: "$or", Value: bson.A{
@@ -85,6 +88,9 @@ func (g guard) match(doc bson.Raw) bool {
 	if g.holder != "" && str("leaseHolder") != g.holder {
 		return false
 	}
+	if g.owner != "" && str("assetId") != g.owner {
+		return false
+	}
 	if g.lease != nil {
 		h := str("leaseHolder")
 		until, ok := doc.Lookup("leaseUntil").TimeOK()
@@ -109,64 +115,77 @@ func (s *Store) ferretCheck(ctx context.Context, c *mongo.Collection, id string,
 }
 
 // updateByID applies update to record id when g holds.
-func (s *Store) updateByID(ctx context.Context, c *mongo.Collection, id string, g guard, update any) (bool, error) {
-	defer s.lock()()
-	if s.ferret {
-		ok, err := s.ferretCheck(ctx, c, id, g)
-		if !ok || err != nil {
-			return false, err
-		}
-		res, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+func (s *Store) updateByID(ctx context.Context, c *mongo.Collection, id string, g guard, update any) (ok bool, err error) {
+	if !s.ferret {
+		res, err := c.UpdateOne(ctx, g.filter(id), update)
 		return err == nil && res.MatchedCount == 1, err
 	}
-	res, err := c.UpdateOne(ctx, g.filter(id), update)
-	return err == nil && res.MatchedCount == 1, err
+	err = s.serialized(ctx, func() error {
+		if ok, err = s.ferretCheck(ctx, c, id, g); !ok || err != nil {
+			return err
+		}
+		res, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+		ok = err == nil && res.MatchedCount == 1
+		return err
+	})
+	return ok, err
 }
 
 // replaceByID replaces record id by doc when g holds.
-func (s *Store) replaceByID(ctx context.Context, c *mongo.Collection, id string, g guard, doc any) (bool, error) {
-	defer s.lock()()
-	if s.ferret {
-		ok, err := s.ferretCheck(ctx, c, id, g)
-		if !ok || err != nil {
-			return false, err
-		}
-		res, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc)
+func (s *Store) replaceByID(ctx context.Context, c *mongo.Collection, id string, g guard, doc any) (ok bool, err error) {
+	if !s.ferret {
+		res, err := c.ReplaceOne(ctx, g.filter(id), doc)
 		return err == nil && res.MatchedCount == 1, err
 	}
-	res, err := c.ReplaceOne(ctx, g.filter(id), doc)
-	return err == nil && res.MatchedCount == 1, err
+	err = s.serialized(ctx, func() error {
+		if ok, err = s.ferretCheck(ctx, c, id, g); !ok || err != nil {
+			return err
+		}
+		res, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc)
+		ok = err == nil && res.MatchedCount == 1
+		return err
+	})
+	return ok, err
 }
 
 // deleteByID removes record id when g holds.
-func (s *Store) deleteByID(ctx context.Context, c *mongo.Collection, id string, g guard) (bool, error) {
-	defer s.lock()()
-	if s.ferret {
-		ok, err := s.ferretCheck(ctx, c, id, g)
-		if !ok || err != nil {
-			return false, err
-		}
-		res, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+func (s *Store) deleteByID(ctx context.Context, c *mongo.Collection, id string, g guard) (ok bool, err error) {
+	if !s.ferret {
+		res, err := c.DeleteOne(ctx, g.filter(id))
 		return err == nil && res.DeletedCount == 1, err
 	}
-	res, err := c.DeleteOne(ctx, g.filter(id))
-	return err == nil && res.DeletedCount == 1, err
+	err = s.serialized(ctx, func() error {
+		if ok, err = s.ferretCheck(ctx, c, id, g); !ok || err != nil {
+			return err
+		}
+		res, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+		ok = err == nil && res.DeletedCount == 1
+		return err
+	})
+	return ok, err
 }
 
 // findAndUpdateByID applies update to record id when g holds and returns
 // the record after the update, or mongo.ErrNoDocuments.
 func (s *Store) findAndUpdateByID(ctx context.Context, c *mongo.Collection, id string, g guard, update any) *mongo.SingleResult {
-	defer s.lock()()
 	after := options.FindOneAndUpdate().SetReturnDocument(options.After)
-	if s.ferret {
-		ok, err := s.ferretCheck(ctx, c, id, g)
-		if err != nil {
-			return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
-		}
-		if !ok {
-			return mongo.NewSingleResultFromDocument(bson.D{}, mongo.ErrNoDocuments, nil)
-		}
-		return c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, update, after)
+	if !s.ferret {
+		return c.FindOneAndUpdate(ctx, g.filter(id), update, after)
 	}
-	return c.FindOneAndUpdate(ctx, g.filter(id), update, after)
+	var sr *mongo.SingleResult
+	err := s.serialized(ctx, func() error {
+		ok, err := s.ferretCheck(ctx, c, id, g)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return mongo.ErrNoDocuments
+		}
+		sr = c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, update, after)
+		return nil
+	})
+	if err != nil {
+		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+	}
+	return sr
 }

@@ -522,27 +522,29 @@ func (st *purchaseStore) UpsertBatch(ctx context.Context, rows []registry.Purcha
 func (st *purchaseStore) apply(ctx context.Context, ws []*rowWrite, ids []string, op string) (map[string]bool, error) {
 	s := st.k.s
 	applied := make(map[string]bool, len(ws))
-	if s.ferret {
-		for i, w := range ws {
-			var err error
-			ok := true
-			if w.insert {
-				_, err = s.insertOne(ctx, st.k.c, w.doc)
-				if isDup(err) {
-					ok, err = false, nil
+	if s.ferret { // one write lock for the round
+		err := s.serialized(ctx, func() error {
+			for i, w := range ws {
+				if w.insert {
+					if _, err := st.k.c.InsertOne(ctx, w.doc); isDup(err) {
+						return nil
+					} else if err != nil {
+						return err
+					}
+				} else {
+					ok, err := s.ferretCheck(ctx, st.k.c, ids[i], guard{rev: w.baseRev, free: true, live: true})
+					if err != nil || !ok {
+						return err
+					}
+					if _, err := st.k.c.UpdateOne(ctx, bson.D{{Key: "_id", Value: ids[i]}}, w.update); err != nil {
+						return err
+					}
 				}
-			} else {
-				ok, err = s.updateByID(ctx, st.k.c, ids[i], guard{rev: w.baseRev, free: true, live: true}, w.update)
+				applied[ids[i]] = true
 			}
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				break
-			}
-			applied[ids[i]] = true
-		}
-		return applied, nil
+			return nil
+		})
+		return applied, err
 	}
 	models := make([]mongo.WriteModel, len(ws))
 	for i, w := range ws {
@@ -572,13 +574,21 @@ func (st *purchaseStore) clear(ctx context.Context, ids []string, op string) err
 		return nil
 	}
 	unset := bson.D{{Key: "$unset", Value: bson.D{{Key: pendingField, Value: ""}}}}
-	if s.ferret {
-		for _, id := range ids {
-			if _, err := s.updateByID(ctx, st.k.c, id, guard{op: op}, unset); err != nil {
-				return err
+	if s.ferret { // one write lock for the round
+		return s.serialized(ctx, func() error {
+			for _, id := range ids {
+				ok, err := s.ferretCheck(ctx, st.k.c, id, guard{op: op})
+				if err != nil {
+					return err
+				}
+				if ok {
+					if _, err := st.k.c.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, unset); err != nil {
+						return err
+					}
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	}
 	_, err := s.updateMany(ctx, st.k.c, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: pendingOp, Value: op}}, unset)
 	return err

@@ -68,12 +68,14 @@ type Store struct {
 	db     *mongo.Database
 	cfg    config
 
-	// serial is held around every write command on FerretDB, whose
-	// read-modify-write commands (update, findAndModify) are not atomic:
-	// two concurrent conditional updates could both match. One process per
-	// FerretDB database is supported; on MongoDB serial is nil.
-	serial *sync.Mutex
-	ferret bool
+	// On FerretDB, whose update and findAndModify are a read then a write,
+	// read-modify-write commands run one at a time per database: under
+	// serial within this Store and under the lock document of the locks
+	// collection across Stores and processes (see serialized).
+	serial    sync.Mutex
+	ferret    bool
+	lockToken string
+	locksC    *mongo.Collection
 
 	assetsC, assetURLs, releasesC, entitiesC, adoptionsC, purchasesC, linksC *mongo.Collection
 	advisoriesC, mirrorsC, usersC, tokensC, auditC, changesC, countersC      *mongo.Collection
@@ -152,7 +154,6 @@ func Open(ctx context.Context, uri string, opts ...Option) (*Store, error) {
 	if err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&bi); err == nil {
 		if _, ok := bi["ferretdbVersion"]; ok {
 			s.ferret = true
-			s.serial = new(sync.Mutex)
 		}
 	}
 	s.initCollections()
@@ -174,6 +175,8 @@ func (s *Store) initCollections() {
 	s.usersC, s.tokensC, s.auditC = c("users"), c("tokens"), c("audit")
 	s.changesC, s.countersC, s.importsC = c("changes"), c("counters"), c("imports")
 	s.noticesC, s.webhooksC, s.deliveriesC, s.sessionsC = c("notices"), c("webhooks"), c("deliveries"), c("sessions")
+	s.locksC = c("locks")
+	s.lockToken = registry.NewID(s.cfg.now())
 
 	s.assets = newAssetStore(s)
 	s.releases = newReleaseStore(s)

@@ -155,7 +155,9 @@ func (s *Store) next(ctx context.Context, nc int, audit bool) ([]int64, int64, e
 	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
 	var err error
 	for range 3 { // a first upsert may race another on the new document
-		err = s.findOneAndUpdate(ctx, s.countersC, bson.D{{Key: "_id", Value: "seq"}}, bson.D{{Key: "$inc", Value: inc}}, opts).Decode(&c)
+		err = s.serialized(ctx, func() error {
+			return s.countersC.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "seq"}}, bson.D{{Key: "$inc", Value: inc}}, opts).Decode(&c)
+		})
 		if !isDup(err) {
 			break
 		}
@@ -432,59 +434,39 @@ func onlyDuplicates(err error) bool {
 
 func isDupCode(code int) bool { return code == 11000 || code == 11001 || code == 12582 }
 
-// Serialised write commands (see Store.serial).
-
-func (s *Store) lock() func() {
-	if s.serial == nil {
-		return func() {}
-	}
-	s.serial.Lock()
-	return s.serial.Unlock
-}
+// Serialised write commands (see Store.serialized).
 
 func (s *Store) insertOne(ctx context.Context, c *mongo.Collection, doc any) (*mongo.InsertOneResult, error) {
-	defer s.lock()()
-	return c.InsertOne(ctx, doc)
+	return c.InsertOne(ctx, doc) // atomic on FerretDB too (unique index)
 }
 
 func (s *Store) insertMany(ctx context.Context, c *mongo.Collection, docs []any, opts ...options.Lister[options.InsertManyOptions]) (*mongo.InsertManyResult, error) {
-	defer s.lock()()
 	return c.InsertMany(ctx, docs, opts...)
 }
 
-func (s *Store) updateOne(ctx context.Context, c *mongo.Collection, filter, update any) (*mongo.UpdateResult, error) {
-	defer s.lock()()
-	return c.UpdateOne(ctx, filter, update)
+func (s *Store) updateOne(ctx context.Context, c *mongo.Collection, filter, update any) (res *mongo.UpdateResult, err error) {
+	err = s.serialized(ctx, func() (e error) { res, e = c.UpdateOne(ctx, filter, update); return e })
+	return res, err
 }
 
-func (s *Store) updateMany(ctx context.Context, c *mongo.Collection, filter, update any) (*mongo.UpdateResult, error) {
-	defer s.lock()()
-	return c.UpdateMany(ctx, filter, update)
+func (s *Store) updateMany(ctx context.Context, c *mongo.Collection, filter, update any) (res *mongo.UpdateResult, err error) {
+	err = s.serialized(ctx, func() (e error) { res, e = c.UpdateMany(ctx, filter, update); return e })
+	return res, err
 }
 
-func (s *Store) replaceOne(ctx context.Context, c *mongo.Collection, filter, doc any) (*mongo.UpdateResult, error) {
-	defer s.lock()()
-	return c.ReplaceOne(ctx, filter, doc)
+func (s *Store) deleteOne(ctx context.Context, c *mongo.Collection, filter any) (res *mongo.DeleteResult, err error) {
+	err = s.serialized(ctx, func() (e error) { res, e = c.DeleteOne(ctx, filter); return e })
+	return res, err
 }
 
-func (s *Store) deleteOne(ctx context.Context, c *mongo.Collection, filter any) (*mongo.DeleteResult, error) {
-	defer s.lock()()
-	return c.DeleteOne(ctx, filter)
+func (s *Store) deleteMany(ctx context.Context, c *mongo.Collection, filter any) (res *mongo.DeleteResult, err error) {
+	err = s.serialized(ctx, func() (e error) { res, e = c.DeleteMany(ctx, filter); return e })
+	return res, err
 }
 
-func (s *Store) deleteMany(ctx context.Context, c *mongo.Collection, filter any) (*mongo.DeleteResult, error) {
-	defer s.lock()()
-	return c.DeleteMany(ctx, filter)
-}
-
-func (s *Store) findOneAndUpdate(ctx context.Context, c *mongo.Collection, filter, update any, opts ...options.Lister[options.FindOneAndUpdateOptions]) *mongo.SingleResult {
-	defer s.lock()()
-	return c.FindOneAndUpdate(ctx, filter, update, opts...)
-}
-
-func (s *Store) bulkWrite(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel, opts ...options.Lister[options.BulkWriteOptions]) (*mongo.BulkWriteResult, error) {
-	defer s.lock()()
-	return c.BulkWrite(ctx, models, opts...)
+func (s *Store) bulkWrite(ctx context.Context, c *mongo.Collection, models []mongo.WriteModel, opts ...options.Lister[options.BulkWriteOptions]) (res *mongo.BulkWriteResult, err error) {
+	err = s.serialized(ctx, func() (e error) { res, e = c.BulkWrite(ctx, models, opts...); return e })
+	return res, err
 }
 
 // isDup reports a duplicate key. FerretDB v1 reports a unique index
