@@ -84,7 +84,7 @@ const (
 	// antesSlow marks a registry whose checks take long: pages stop
 	// waiting for them at all.
 	antesSlow    = time.Second
-	antesWorkers = 2
+	antesWorkers = 1
 )
 
 // wait is how long a page waits for a check of key that started at start.
