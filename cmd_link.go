@@ -147,22 +147,7 @@ func (s searchAdapter) SearchAssetIDs(ctx context.Context, text string, limit in
 }
 
 func (s searchAdapter) SearchPurchaseIDs(ctx context.Context, text, unspsc string, limit int) ([]string, error) {
-	var ids []string
-	p := registry.Page{First: registry.MaxPageSize}
-	for len(ids) < limit {
-		r, err := s.ix.SearchPurchases(ctx, search.PurchaseQuery{Text: text, UNSPSC: unspsc, Page: p})
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range r.Hits {
-			ids = append(ids, h.ID)
-		}
-		if !r.PageInfo.HasNextPage || len(r.Hits) == 0 {
-			break
-		}
-		p.After = r.PageInfo.EndCursor
-	}
-	return ids, nil
+	return s.ix.PurchaseIDs(ctx, search.PurchaseQuery{Text: text, UNSPSC: unspsc}, limit)
 }
 
 // textSearcher wraps the index (nil when there is none).

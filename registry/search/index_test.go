@@ -401,3 +401,55 @@ func TestBuildInBackground(t *testing.T) {
 		t.Fatalf("after the background build: %v", got)
 	}
 }
+
+// TestPurchaseIDs: one search returns the same matches as paging through
+// SearchPurchases, in the same order, up to the limit.
+func TestPurchaseIDs(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	var ps []registry.Purchase
+	for i := 0; i < 250; i++ {
+		desc := "Suministro de papelería"
+		if i%2 == 0 {
+			desc = fmt.Sprintf("Soporte del sistema de gestión documental, fase %d", i)
+		}
+		signed := t0.AddDate(0, 0, -i)
+		ps = append(ps, registry.Purchase{ID: fmt.Sprintf("p%03d", i), Source: registry.SourceSECOPII, ContractID: fmt.Sprintf("C%03d", i),
+			Description: desc, Value: int64(1000 + i), Year: 2024, SignedAt: &signed, RowHash: fmt.Sprint(i)})
+	}
+	if _, err := st.Purchases().UpsertBatch(ctx, ps, ev()); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(ctx, st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, text := range []string{"gestión documental", ""} {
+		var paged []string
+		p := registry.Page{First: 100}
+		for {
+			res, err := ix.SearchPurchases(ctx, PurchaseQuery{Text: text, Page: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range res.Hits {
+				paged = append(paged, h.ID)
+			}
+			if !res.PageInfo.HasNextPage {
+				break
+			}
+			p.After = res.PageInfo.EndCursor
+		}
+		ids, err := ix.PurchaseIDs(ctx, PurchaseQuery{Text: text}, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids, paged) {
+			t.Errorf("text %q: one search gave %d ids, paging gave %d (or another order)", text, len(ids), len(paged))
+		}
+		if few, _ := ix.PurchaseIDs(ctx, PurchaseQuery{Text: text}, 7); !slices.Equal(few, paged[:7]) {
+			t.Errorf("text %q: the limit must keep the best 7: %v vs %v", text, few, paged[:7])
+		}
+	}
+}

@@ -331,46 +331,86 @@ func (ix *Index) SearchPurchases(ctx context.Context, q PurchaseQuery) (Result, 
 		hl = []string{"description"}
 	}
 	return ix.run(ctx, func(p pair) bleve.Index { return p.purchases }, spec, q.Page, 0, hl, func(idx bleve.Index) query.Query {
-		var must []query.Query
-		if hasText {
-			if tq := ix.textQuery(idx, q.Text, purchaseTextFields); tq != nil {
-				must = append(must, tq)
-			}
-		}
-		add := func(field, v string) {
-			if v != "" {
-				must = append(must, term(field, v))
-			}
-		}
-		add("source", q.Source)
-		add("buyerNit", q.BuyerNIT)
-		if q.Anonymous {
-			add("supplierDocPublic", q.SupplierDoc)
-		} else {
-			add("supplierDoc", q.SupplierDoc)
-		}
-		add("unspsc", q.UNSPSC)
-		add("linkedAssets", q.LinkedAssetID)
-		if q.Year != 0 {
-			add("year", strconv.Itoa(q.Year))
-		}
-		if q.MinValue != nil || q.MaxValue != nil {
-			var lo, hi *float64
-			t := true
-			if q.MinValue != nil {
-				v := float64(*q.MinValue)
-				lo = &v
-			}
-			if q.MaxValue != nil {
-				v := float64(*q.MaxValue)
-				hi = &v
-			}
-			r := bleve.NewNumericRangeInclusiveQuery(lo, hi, &t, &t)
-			r.SetField("value")
-			must = append(must, r)
-		}
-		return all(must)
+		return ix.purchaseQuery(idx, q)
 	})
+}
+
+// purchaseQuery is the bleve query of a purchase search.
+func (ix *Index) purchaseQuery(idx bleve.Index, q PurchaseQuery) query.Query {
+	hasText := strings.TrimSpace(q.Text) != ""
+	var must []query.Query
+	if hasText {
+		if tq := ix.textQuery(idx, q.Text, purchaseTextFields); tq != nil {
+			must = append(must, tq)
+		}
+	}
+	add := func(field, v string) {
+		if v != "" {
+			must = append(must, term(field, v))
+		}
+	}
+	add("source", q.Source)
+	add("buyerNit", q.BuyerNIT)
+	if q.Anonymous {
+		add("supplierDocPublic", q.SupplierDoc)
+	} else {
+		add("supplierDoc", q.SupplierDoc)
+	}
+	add("unspsc", q.UNSPSC)
+	add("linkedAssets", q.LinkedAssetID)
+	if q.Year != 0 {
+		add("year", strconv.Itoa(q.Year))
+	}
+	if q.MinValue != nil || q.MaxValue != nil {
+		var lo, hi *float64
+		t := true
+		if q.MinValue != nil {
+			v := float64(*q.MinValue)
+			lo = &v
+		}
+		if q.MaxValue != nil {
+			v := float64(*q.MaxValue)
+			hi = &v
+		}
+		r := bleve.NewNumericRangeInclusiveQuery(lo, hi, &t, &t)
+		r.SetField("value")
+		must = append(must, r)
+	}
+	return all(must)
+}
+
+// PurchaseIDs returns the ids of up to limit purchases matching q, best
+// first (newest first without text), in one search: for analyses that read
+// many matches at once, such as "antes de comprar", where paging 100 at a
+// time costs one search per page. q.Page and q.Sort are ignored.
+func (ix *Index) PurchaseIDs(ctx context.Context, q PurchaseQuery, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	ix.imu.RLock()
+	defer ix.imu.RUnlock()
+	if ix.closed.Load() {
+		return nil, ErrClosed
+	}
+	idx := ix.idx.purchases
+	req := bleve.NewSearchRequestOptions(ix.purchaseQuery(idx, q), limit, 0, false)
+	if strings.TrimSpace(q.Text) == "" {
+		req.SortBy([]string{"-sortDate", "-_id"})
+	} else {
+		req.SortBy([]string{"-_score", "_id"})
+	}
+	res, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	ids := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = strings.TrimPrefix(h.ID, purchaseDocPrefix)
+	}
+	return ids, nil
 }
 
 const (
