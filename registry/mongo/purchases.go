@@ -298,6 +298,10 @@ func (st *purchaseStore) load(ctx context.Context, keys []pkey) (map[pkey]stored
 	return out, nil
 }
 
+// ferretChunk is how many rows a FerretDB write lock covers at a time (held
+// far less than lockTTL even on a loaded machine).
+const ferretChunk = 100
+
 // rowWrite is the write of one key in a batch: the last of its rows, with
 // one change number per row.
 type rowWrite struct {
@@ -522,29 +526,41 @@ func (st *purchaseStore) UpsertBatch(ctx context.Context, rows []registry.Purcha
 func (st *purchaseStore) apply(ctx context.Context, ws []*rowWrite, ids []string, op string) (map[string]bool, error) {
 	s := st.k.s
 	applied := make(map[string]bool, len(ws))
-	if s.ferret { // one write lock for the round
-		err := s.serialized(ctx, func() error {
-			for i, w := range ws {
-				if w.insert {
-					if _, err := st.k.c.InsertOne(ctx, w.doc); isDup(err) {
-						return nil
-					} else if err != nil {
-						return err
+	if s.ferret { // the write lock is taken once per chunk, not per row
+		stopped := false
+		for lo := 0; lo < len(ws) && !stopped; lo += ferretChunk {
+			err := s.serialized(ctx, func() error {
+				for i := lo; i < min(lo+ferretChunk, len(ws)); i++ {
+					w := ws[i]
+					if w.insert {
+						if _, err := st.k.c.InsertOne(ctx, w.doc); isDup(err) {
+							stopped = true
+							return nil
+						} else if err != nil {
+							return err
+						}
+					} else {
+						ok, err := s.ferretCheck(ctx, st.k.c, ids[i], guard{rev: w.baseRev, free: true, live: true})
+						if err != nil {
+							return err
+						}
+						if !ok {
+							stopped = true
+							return nil
+						}
+						if _, err := st.k.c.UpdateOne(ctx, bson.D{{Key: "_id", Value: ids[i]}}, w.update); err != nil {
+							return err
+						}
 					}
-				} else {
-					ok, err := s.ferretCheck(ctx, st.k.c, ids[i], guard{rev: w.baseRev, free: true, live: true})
-					if err != nil || !ok {
-						return err
-					}
-					if _, err := st.k.c.UpdateOne(ctx, bson.D{{Key: "_id", Value: ids[i]}}, w.update); err != nil {
-						return err
-					}
+					applied[ids[i]] = true
 				}
-				applied[ids[i]] = true
+				return nil
+			})
+			if err != nil {
+				return nil, err
 			}
-			return nil
-		})
-		return applied, err
+		}
+		return applied, nil
 	}
 	models := make([]mongo.WriteModel, len(ws))
 	for i, w := range ws {
@@ -574,21 +590,14 @@ func (st *purchaseStore) clear(ctx context.Context, ids []string, op string) err
 		return nil
 	}
 	unset := bson.D{{Key: "$unset", Value: bson.D{{Key: pendingField, Value: ""}}}}
-	if s.ferret { // one write lock for the round
-		return s.serialized(ctx, func() error {
-			for _, id := range ids {
-				ok, err := s.ferretCheck(ctx, st.k.c, id, guard{op: op})
-				if err != nil {
-					return err
-				}
-				if ok {
-					if _, err := st.k.c.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, unset); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
+	if s.ferret {
+		// FerretDB's SQLite tables have no usable index even for _id (the
+		// lookup expression differs from the index's), so one scan for
+		// the whole round beats a lookup per row. updateMany runs under
+		// the write lock, so no other write slips between its read and its
+		// write.
+		_, err := s.updateMany(ctx, st.k.c, bson.D{{Key: pendingOp, Value: op}}, unset)
+		return err
 	}
 	_, err := s.updateMany(ctx, st.k.c, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: pendingOp, Value: op}}, unset)
 	return err
