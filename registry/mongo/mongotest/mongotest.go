@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -95,8 +96,11 @@ func build() (string, error) {
 	buildOnce.Do(func() {
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			buildErr = fmt.Errorf("mongotest: the go command is needed to build ferretdbserver: %w", err)
-			return
+			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			if _, serr := os.Stat(goBin); serr != nil {
+				buildErr = fmt.Errorf("mongotest: the go command is needed to build ferretdbserver: %w", err)
+				return
+			}
 		}
 		dir := filepath.Join(os.TempDir(), "acervo-mongotest")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
