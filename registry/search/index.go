@@ -70,6 +70,8 @@ type Index struct {
 	building atomic.Bool
 	rebuilds atomic.Int64
 	facets   facetCache
+	// facetTabs counts the assets' facets (facets.go).
+	facetTabs *facetTables
 }
 
 // pair is the two bleve indexes: assets (small, faceted) and purchases
@@ -109,7 +111,7 @@ func Open(ctx context.Context, store registry.Store, opts Options) (*Index, erro
 	if opts.OpenTimeout <= 0 {
 		opts.OpenTimeout = 5 * time.Second
 	}
-	ix := &Index{store: store, log: opts.Logger, opts: opts, kick: make(chan struct{}, 1)}
+	ix := &Index{store: store, log: opts.Logger, opts: opts, kick: make(chan struct{}, 1), facetTabs: newFacetTables(assetFacetFields)}
 	idx, fresh, err := ix.openDir(opts.Dir)
 	if err != nil {
 		return nil, err

@@ -229,14 +229,15 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 	if q.Highlight && hasText {
 		hl = []string{"name", "aliases", "description", "descriptionEn"}
 	}
-	// Facets of a browse without text (the catalogue's pages of filters)
-	// cost O(hits), up to every asset: they are kept until the index
-	// changes.
+	// Facets cost a walk of every hit, up to every asset: they are kept,
+	// by query and filters, until the index applies another change (seq
+	// is read before the search, and the index stores it only after the
+	// change is searchable, so counts never outlive the state they count).
 	facetSize, key, seq := q.FacetSize, "", ix.Seq()
 	var cached []Facet
-	if facetSize > 0 && !hasText {
-		key = fmt.Sprintf("%d|%s|%v|%s|%s|%s|%s|%s|%s|%s", facetSize, q.Kind, boolKey(q.Active), q.Category, q.License, q.Language,
-			q.DevelopmentStatus, q.PublisherNIT, q.AdopterNIT, q.Department)
+	if facetSize > 0 {
+		key = fmt.Sprintf("%d|%s|%v|%s|%s|%s|%s|%s|%s|%s|%s", facetSize, q.Kind, boolKey(q.Active), q.Category, q.License, q.Language,
+			q.DevelopmentStatus, q.PublisherNIT, q.AdopterNIT, q.Department, strings.Join(strings.Fields(q.Text), " "))
 		if fs, ok := ix.facets.get(key, seq); ok {
 			cached, facetSize = fs, 0
 		}
@@ -285,7 +286,7 @@ func (c *facetCache) put(key string, seq int64, fs []Facet) {
 	if c.seq != seq || c.m == nil || fs == nil {
 		return
 	}
-	if len(c.m) >= 256 {
+	if len(c.m) >= 1024 {
 		c.m = map[string][]Facet{}
 	}
 	c.m[key] = fs
@@ -446,7 +447,8 @@ func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sor
 	idx := which(ix.idx)
 	size := page.Size()
 	backward := page.Backward()
-	req := bleve.NewSearchRequestOptions(build(idx), size+1, 0, false)
+	q := build(idx)
+	req := bleve.NewSearchRequestOptions(q, size+1, 0, false)
 	keys := spec.keys
 	cursor := page.After
 	if backward {
@@ -464,9 +466,21 @@ func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sor
 		}
 		req.SearchAfter = vals
 	}
+	var facets []Facet
 	if facetSize > 0 {
-		for _, f := range assetFacetFields {
-			req.AddFacet(f, bleve.NewFacetRequest(f, facetSize))
+		fs, _, ok, err := ix.facetTabs.count(ctx, idx, q, facetSize)
+		if err != nil {
+			if ctx.Err() != nil {
+				return Result{}, ctx.Err()
+			}
+			return Result{}, err
+		}
+		if ok {
+			facets = fs
+		} else {
+			for _, f := range assetFacetFields {
+				req.AddFacet(f, bleve.NewFacetRequest(f, facetSize))
+			}
 		}
 	}
 	if len(hlFields) > 0 {
@@ -490,7 +504,7 @@ func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sor
 			hits[i], hits[j] = hits[j], hits[i]
 		}
 	}
-	out := Result{Total: int64(res.Total)}
+	out := Result{Total: int64(res.Total), Facets: facets}
 	for _, h := range hits {
 		out.Hits = append(out.Hits, Hit{ID: strings.TrimPrefix(h.ID, prefix), Score: h.Score, Highlights: fragments(h)})
 		out.Cursors = append(out.Cursors, registry.EncodeCursor(spec.name, sortValues(h, spec.keys), h.ID))
@@ -506,28 +520,35 @@ func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sor
 		out.PageInfo.HasNextPage = more
 		out.PageInfo.HasPreviousPage = page.After != ""
 	}
-	if facetSize > 0 {
-		for _, f := range assetFacetFields {
-			fr, ok := res.Facets[f]
-			if !ok || fr == nil {
-				continue
-			}
-			fc := Facet{Field: f, Other: fr.Other, Missing: fr.Missing}
-			if fr.Terms != nil {
-				for _, t := range fr.Terms.Terms() {
-					fc.Values = append(fc.Values, FacetValue{Value: t.Term, Count: t.Count})
-				}
-			}
-			sort.SliceStable(fc.Values, func(i, j int) bool {
-				if fc.Values[i].Count != fc.Values[j].Count {
-					return fc.Values[i].Count > fc.Values[j].Count
-				}
-				return fc.Values[i].Value < fc.Values[j].Value
-			})
-			out.Facets = append(out.Facets, fc)
-		}
+	if facetSize > 0 && facets == nil {
+		out.Facets = bleveFacets(res)
 	}
 	return out, nil
+}
+
+// bleveFacets converts the facets bleve counted.
+func bleveFacets(res *bleve.SearchResult) []Facet {
+	var out []Facet
+	for _, f := range assetFacetFields {
+		fr, ok := res.Facets[f]
+		if !ok || fr == nil {
+			continue
+		}
+		fc := Facet{Field: f, Other: fr.Other, Missing: fr.Missing}
+		if fr.Terms != nil {
+			for _, t := range fr.Terms.Terms() {
+				fc.Values = append(fc.Values, FacetValue{Value: t.Term, Count: t.Count})
+			}
+		}
+		sort.SliceStable(fc.Values, func(i, j int) bool {
+			if fc.Values[i].Count != fc.Values[j].Count {
+				return fc.Values[i].Count > fc.Values[j].Count
+			}
+			return fc.Values[i].Value < fc.Values[j].Value
+		})
+		out = append(out, fc)
+	}
+	return out
 }
 
 // sortValues are the values a SearchAfter needs to resume after h, in the
