@@ -1,6 +1,7 @@
 package gitsync
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -30,12 +32,42 @@ const (
 )
 
 // openMirror opens a bare mirror read-only with go-git, with the bound
-// filesystem (no path escapes) and a small object cache.
-func openMirror(dir string) (*git.Repository, error) {
-	st := filesystem.NewStorageWithOptions(osfs.New(dir, osfs.WithBoundOS()), cache.NewObjectLRU(4*cache.MiByte),
-		filesystem.Options{LargeObjectThreshold: 1 << 20})
-	return git.Open(st, nil)
+// filesystem (no path escapes) and a small object cache. Pack files stay
+// open between object reads (go-git otherwise opens the pack and builds a
+// reader for every object) until close is called; pack indexes are read
+// through a buffer.
+func openMirror(dir string) (*git.Repository, func(), error) {
+	st := filesystem.NewStorageWithOptions(bufferedIdxFS{osfs.New(dir, osfs.WithBoundOS())}, cache.NewObjectLRU(4*cache.MiByte),
+		filesystem.Options{LargeObjectThreshold: 1 << 20, MaxOpenDescriptors: 4})
+	r, err := git.Open(st, nil)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return r, func() { st.Close() }, nil
 }
+
+// bufferedIdxFS reads pack index files (*.idx) through a buffer: go-git's
+// index decoder reads them four bytes at a time, a system call each.
+type bufferedIdxFS struct{ billy.Filesystem }
+
+func (f bufferedIdxFS) Open(name string) (billy.File, error) {
+	file, err := f.Filesystem.Open(name)
+	if err != nil || !strings.HasSuffix(name, ".idx") {
+		return file, err
+	}
+	return &bufferedFile{File: file, r: bufio.NewReaderSize(file, 64<<10)}, nil
+}
+
+// bufferedFile is a file read sequentially through a buffer (its other
+// methods are the file's own, so Seek and ReadAt must not be mixed with
+// Read; the index decoder only reads).
+type bufferedFile struct {
+	billy.File
+	r *bufio.Reader
+}
+
+func (f *bufferedFile) Read(p []byte) (int, error) { return f.r.Read(p) }
 
 // tagInfo is one tag of a mirror, peeled to its commit.
 type tagInfo struct {

@@ -26,10 +26,11 @@ func TestPubliccodeAtEachCommit(t *testing.T) {
 	plain := r.commit("no logo key", map[string]string{"publiccode.yml": readTestdata(t, "publiccode-valid.yml")})
 	plain2 := r.commit("other", map[string]string{"a.go": "package a\n"})
 
-	repo, err := openMirror(filepath.Join(r.dir, ".git"))
+	repo, closeRepo, err := openMirror(filepath.Join(r.dir, ".git"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer closeRepo()
 	x := newExtractor(repo, publiccode.Options{}, 1<<20, newLicenseScanner(), loadLicenseCache(t.TempDir()+"/m.git"))
 	for _, tt := range []struct {
 		commit string

@@ -339,10 +339,12 @@ func removeStale(dir string) {
 
 // record reads the mirror and records releases and the head's metadata.
 func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, refs remoteRefs, res *Result) error {
-	repo, err := openMirror(dir)
+	started := time.Now()
+	repo, closeRepo, err := openMirror(dir)
 	if err != nil {
 		return fmt.Errorf("open mirror: %w", err)
 	}
+	defer closeRepo()
 	opts := publiccode.Options{EntityLookup: func(nit string) bool {
 		_, err := s.svc.Store().Entities().GetByNIT(ctx, nit)
 		return err == nil
@@ -382,9 +384,11 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 	if err != nil {
 		return fmt.Errorf("read tags: %w", err)
 	}
+	s.log.Debug("read tags", "url", m.URL, "tags", len(tags), "elapsed", time.Since(started))
 	if err := s.recordReleases(ctx, m.AssetID, stored, x, tags, res); err != nil {
 		return err
 	}
+	s.log.Debug("recorded releases", "url", m.URL, "elapsed", time.Since(started))
 	md := registry.RepositoryMetadata{Publiccode: registry.PubliccodeSnapshot{}, Languages: []registry.LanguageShare{}}
 	if head, err := repo.Head(); err == nil {
 		md.Commit = head.Hash().String()
@@ -395,6 +399,7 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 		md.Publiccode, md.License, md.Readme, md.Languages = snap.Publiccode, snap.License, snap.Readme, snap.Languages
 		md.Fields, md.FieldNames = assetFields(snap.File)
 	}
+	s.log.Debug("read head", "url", m.URL, "elapsed", time.Since(started))
 	if md.Publiccode.Present && !md.Publiccode.Valid {
 		res.ErrorCode = registry.CodeMetadataInvalid
 		res.Error = "publiccode.yml is invalid"

@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -42,6 +43,9 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "child-sync" {
 		os.Exit(childSync(os.Args[2:]))
+	}
+	if len(os.Args) > 2 && os.Args[1] == "serve" {
+		os.Exit(serveOnly(os.Args[2]))
 	}
 	os.Exit(orchestrate(os.Args[1:]))
 }
@@ -63,6 +67,9 @@ func childSync(args []string) int {
 		return 2
 	}
 	urls := strings.Fields(string(b))
+	if os.Getenv("ACERVO_BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 4096
+	}
 	if p := os.Getenv("ACERVO_BENCH_CPUPROFILE"); p != "" {
 		f, err := os.Create(p + "." + fmt.Sprint(os.Getpid()))
 		if err == nil {
@@ -71,19 +78,25 @@ func childSync(args []string) int {
 		}
 	}
 	ctx := registry.WithActor(context.Background(), registry.SystemActor("sync"))
+	log := logger()
+	began := time.Now()
 	st, err := sqlite.Open(ctx, *data)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	defer st.Close()
+	log.Debug("store opened", "elapsed", time.Since(began))
+	defer func() {
+		st.Close()
+		log.Debug("store closed", "elapsed", time.Since(began))
+	}()
 	policy := &egress.Policy{AllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
 	svc := registry.NewService(st, registry.WithRepositoryChecker(registry.RepositoryCheckerFunc(
 		func(ctx context.Context, u string) (registry.RepositoryLocation, error) {
 			return gitsync.CheckRepository(ctx, policy, u)
 		})))
 	s, err := gitsync.New(gitsync.Config{MirrorsDir: filepath.Join(*data, "mirrors"), Policy: policy,
-		Fetcher: *fetcher, Concurrency: *conc, PerHost: *conc}, svc, logger())
+		Fetcher: *fetcher, Concurrency: *conc, PerHost: *conc}, svc, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -105,11 +118,59 @@ func childSync(args []string) int {
 			fmt.Fprintf(os.Stderr, "%s: %s %s\n", r.URL, r.ErrorCode, r.Error)
 		}
 	}
+	log.Debug("synced", "elapsed", time.Since(began))
+	if p := os.Getenv("ACERVO_BENCH_HEAPPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+	if os.Getenv("ACERVO_BENCH_MEMREPORT") != "" {
+		memReport(os.Stderr)
+	}
 	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"statuses": counts, "releases": releases})
 	if counts[gitsync.StatusFailed] > 0 {
 		return 1
 	}
 	return 0
+}
+
+// memReport prints where the process's resident memory is: by mapping
+// (the executable's pages, anonymous memory, libraries) from
+// /proc/self/smaps, and the Go runtime's own figures.
+func memReport(w io.Writer) {
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		fmt.Fprintln(w, "memreport:", err)
+		return
+	}
+	byMap := map[string]int64{}
+	cur := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
+			cur = "[anon]"
+			if len(f) >= 6 {
+				cur = f[5]
+			}
+		case len(f) >= 2 && f[0] == "Rss:":
+			var kib int64
+			fmt.Sscan(f[1], &kib)
+			byMap[cur] += kib
+		}
+	}
+	var total int64
+	for k, v := range byMap {
+		total += v
+		if v >= 256 {
+			fmt.Fprintf(w, "memreport: %6d KiB %s\n", v, k)
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(w, "memreport: %6d KiB resident in all; Go heap in use %d KiB, heap held %d KiB, GC metadata %d KiB, stacks %d KiB\n",
+		total, ms.HeapInuse>>10, (ms.HeapSys-ms.HeapReleased)>>10, ms.GCSys>>10, ms.StackSys>>10)
 }
 
 // logger logs to stderr at ACERVO_LOG_LEVEL (nothing when unset).
@@ -367,16 +428,7 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := strings.TrimPrefix(r.URL.Path, "/")
-		for _, sub := range []string{"info/refs", "git-upload-pack"} {
-			if repoPath, ok := strings.CutSuffix(p, "/"+sub); ok {
-				gitsync.ServeRepository(w, r, "git", src, repoPath, sub)
-				return
-			}
-		}
-		http.NotFound(w, r)
-	})}
+	srv := &http.Server{Handler: repoHandler(src)}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
@@ -493,6 +545,37 @@ func run(c config) error {
 		}
 	}
 	return nil
+}
+
+// repoHandler serves the repositories under src over smart HTTP (git
+// http-backend), as /<name>.
+func repoHandler(src string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(r.URL.Path, "/")
+		for _, sub := range []string{"info/refs", "git-upload-pack"} {
+			if repoPath, ok := strings.CutSuffix(p, "/"+sub); ok {
+				gitsync.ServeRepository(w, r, "git", src, repoPath, sub)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	})
+}
+
+// serveOnly serves <work>/src of an earlier run with -work until killed,
+// printing its base URL, to profile single syncs by hand.
+func serveOnly(work string) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("http://" + ln.Addr().String())
+	if err := http.Serve(ln, repoHandler(filepath.Join(work, "src"))); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
 
 func mark(ok bool) string {
