@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"runtime"
@@ -195,13 +194,17 @@ func (st *purchases) lookup(tx *wtx, ps []registry.Purchase) (map[string]*stored
 			return nil, dbErr(err)
 		}
 		for rows.Next() {
-			var k, created string
+			var k string
+			var doc []byte
 			c := &stored{}
-			if err := rows.Scan(&k, &c.id, &c.hash, &c.rev, &created); err != nil {
+			if err := rows.Scan(&k, &c.id, &c.hash, &c.rev, &doc); err != nil {
 				rows.Close()
 				return nil, dbErr(err)
 			}
-			c.createdAt, _ = time.Parse(time.RFC3339Nano, created)
+			if c.createdAt, err = purchaseCreatedAt(doc); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: corrupt record %s: %w", c.id, err)
+			}
 			known[k] = c
 		}
 		rows.Close()
@@ -213,7 +216,7 @@ func (st *purchases) lookup(tx *wtx, ps []registry.Purchase) (map[string]*stored
 }
 
 func purchaseLookupSQL(n int) string {
-	return `SELECT nkey, id, row_hash, rev, json_extract(doc, '$.createdAt') FROM purchases WHERE nkey IN (` + placeholders(n) + `)`
+	return `SELECT nkey, id, row_hash, rev, doc FROM purchases WHERE nkey IN (` + placeholders(n) + `)`
 }
 
 // hotWrites are the write statements prepared at Open.
@@ -283,7 +286,7 @@ func (st *purchases) encodeNew(ctx context.Context, ps []registry.Purchase) (map
 			for i := w; i < len(todo); i += workers {
 				c := *todo[i]
 				c.Rev = 1
-				docs[i], _ = json.Marshal(&c)
+				docs[i], _ = encodePurchase(nil, &c)
 			}
 		}()
 	}
@@ -308,7 +311,7 @@ func (st *purchases) insertRows(tx *wtx, ps []*registry.Purchase, docs map[*regi
 		doc, ok := docs[p]
 		if !ok || p.Rev != 1 {
 			var err error
-			if doc, err = json.Marshal(p); err != nil {
+			if doc, err = encodePurchase(nil, p); err != nil {
 				return err
 			}
 		}

@@ -50,8 +50,16 @@ func placeholders(n int) string {
 // decode reads one JSON record. Records are written by encoding/json and
 // read with the decoder that is becoming encoding/json/v2: about three
 // times faster, which is most of the cost of a page of purchases.
+// Purchases written in their binary form (purchasecodec.go) are read with
+// their own decoder.
 func decode[T any](doc []byte) (T, error) {
 	var x T
+	if p, ok := any(&x).(*registry.Purchase); ok && isPurchaseBinary(doc) {
+		if err := decodePurchase(doc, p); err != nil {
+			return x, fmt.Errorf("sqlite: corrupt record: %w", err)
+		}
+		return x, nil
+	}
 	if err := jsonv2.Unmarshal(doc, &x); err != nil {
 		return x, fmt.Errorf("sqlite: corrupt record: %w", err)
 	}
@@ -177,7 +185,7 @@ func (tb *table[T]) bornAt(x *T) time.Time {
 // write runs the insert or update statement of x.
 func (tb *table[T]) write(tx *wtx, query string, x *T, tail []any) error {
 	id, rev := tb.meta(x)
-	doc, err := json.Marshal(x)
+	doc, err := encodeDoc(x)
 	if err != nil {
 		return err
 	}
@@ -293,3 +301,12 @@ func (tb *table[T]) getTx(tx *wtx, col string, key any) (T, error) {
 }
 
 func marshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// encodeDoc encodes a record for its doc column: purchases in their binary
+// form, everything else as JSON.
+func encodeDoc[T any](x *T) ([]byte, error) {
+	if p, ok := any(x).(*registry.Purchase); ok {
+		return encodePurchase(nil, p)
+	}
+	return json.Marshal(x)
+}
