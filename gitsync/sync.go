@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -485,40 +486,114 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 		}
 		return err
 	}
+	// Releases are written in batches of what the reader has ready: one
+	// transaction each when the Service can write many releases at once
+	// (releaseBatcher), else one write per release.
+	batcher, _ := any(s.svc).(releaseBatcher)
+	write := func(batch []prepared) error {
+		if err := writeReleases(ctx, s.svc, batcher, batch, func(p *prepared) *registry.Release { return &p.r }); err != nil {
+			return err
+		}
+		for _, p := range batch {
+			if !p.exists && p.r.IsRelease {
+				res.Releases = append(res.Releases, p.r.Tag)
+			}
+			if p.moved {
+				res.Moved = append(res.Moved, p.r.Tag)
+			}
+		}
+		return nil
+	}
+	var batch []prepared
 	for p := range ch {
-		if p.err != nil {
-			return fail(p.err)
+		batch = append(batch[:0], p)
+	drain:
+		for len(batch) < maxReleaseBatch {
+			select {
+			case q, ok := <-ch:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, q)
+			default:
+				break drain
+			}
 		}
-		r := p.r
-		sctx, cancel := saveCtx(ctx)
-		_, err := s.svc.RecordRelease(sctx, &r)
-		cancel()
-		if err != nil {
-			return fail(fmt.Errorf("record release %s: %w", r.Tag, err))
+		for i, q := range batch {
+			if q.err != nil {
+				if err := write(batch[:i]); err != nil {
+					return fail(err)
+				}
+				return fail(q.err)
+			}
 		}
-		if !p.exists && r.IsRelease {
-			res.Releases = append(res.Releases, r.Tag)
-		}
-		if p.moved {
-			res.Moved = append(res.Moved, r.Tag)
+		if err := write(batch); err != nil {
+			return fail(err)
 		}
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
 	}
 	stop()
+	var gone []registry.Release
 	for _, r := range stored {
 		if seen[r.Tag] || r.Withdrawn {
 			continue
 		}
 		r.Withdrawn, r.WithdrawnAt = true, &now
+		gone = append(gone, r)
+	}
+	for chunk := range slices.Chunk(gone, maxReleaseBatch) {
+		if err := writeReleases(ctx, s.svc, batcher, chunk, func(r *registry.Release) *registry.Release { return r }); err != nil {
+			return err
+		}
+		for _, r := range chunk {
+			res.Withdrawn = append(res.Withdrawn, r.Tag)
+		}
+	}
+	return nil
+}
+
+// maxReleaseBatch bounds the releases written in one transaction.
+const maxReleaseBatch = 100
+
+// releaseBatcher is a Service that records many releases in one write
+// (each with its audit event, as RecordRelease).
+type releaseBatcher interface {
+	RecordReleases(ctx context.Context, rs []*registry.Release) (created []bool, err error)
+}
+
+// writeReleases records the release of each element of batch (rel gives
+// it; the store writes its id and revision back), in one write when b is
+// not nil, else one by one through svc.
+func writeReleases[T any](ctx context.Context, svc *registry.Service, b releaseBatcher, batch []T, rel func(*T) *registry.Release) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	if b != nil {
+		rs := make([]*registry.Release, len(batch))
+		for i := range batch {
+			rs[i] = rel(&batch[i])
+		}
 		sctx, cancel := saveCtx(ctx)
-		_, err := s.svc.RecordRelease(sctx, &r)
+		defer cancel()
+		if _, err := b.RecordReleases(sctx, rs); err != nil {
+			return fmt.Errorf("record releases %s to %s: %w", rs[0].Tag, rs[len(rs)-1].Tag, err)
+		}
+		return nil
+	}
+	for i := range batch {
+		r := rel(&batch[i])
+		verb := "record"
+		if r.Withdrawn {
+			verb = "withdraw"
+		}
+		sctx, cancel := saveCtx(ctx)
+		_, err := svc.RecordRelease(sctx, r)
 		cancel()
 		if err != nil {
-			return fmt.Errorf("withdraw release %s: %w", r.Tag, err)
+			return fmt.Errorf("%s release %s: %w", verb, r.Tag, err)
 		}
-		res.Withdrawn = append(res.Withdrawn, r.Tag)
 	}
 	return nil
 }
