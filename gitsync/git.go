@@ -71,7 +71,13 @@ func (s *Syncer) listRefs(ctx context.Context, t egress.Target, c *egress.Counte
 	// The policy client refuses every redirect itself (with the
 	// MIRROR_HOST_BLOCKED code); go-git's own check is left open so that
 	// ours is the one that answers.
-	cl := githttp.NewClientWithOptions(s.cfg.Policy.HTTPClient(c), &githttp.ClientOptions{RedirectPolicy: githttp.FollowRedirects})
+	hc := s.cfg.Policy.HTTPClient(c)
+	// Each sync has its own client (its byte counter): its connection is
+	// closed when the listing ends, not left idle for the transport's
+	// timeout (a no-change sync of many repositories kept one open
+	// connection, two goroutines and their buffers per repository).
+	defer hc.CloseIdleConnections()
+	cl := githttp.NewClientWithOptions(hc, &githttp.ClientOptions{RedirectPolicy: githttp.FollowRedirects})
 	sess, err := cl.NewUploadPackSession(ep, nil)
 	if err != nil {
 		return remoteRefs{}, err

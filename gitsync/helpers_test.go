@@ -104,12 +104,13 @@ type gitServer struct {
 	posts atomic.Int64 // upload-pack requests (fetches)
 	// slow, when set, delays every upload-pack response (kill tests).
 	slow atomic.Int64
+	open atomic.Int64 // connections not yet closed
 }
 
 func newGitServer(t testing.TB, root string) *gitServer {
 	t.Helper()
 	gs := &gitServer{root: root}
-	gs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	gs.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gs.hits.Add(1)
 		if r.Method == http.MethodPost {
 			gs.posts.Add(1)
@@ -126,6 +127,15 @@ func newGitServer(t testing.TB, root string) *gitServer {
 		}
 		http.NotFound(w, r)
 	}))
+	gs.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			gs.open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			gs.open.Add(-1)
+		}
+	}
+	gs.Start()
 	t.Cleanup(gs.Close)
 	return gs
 }

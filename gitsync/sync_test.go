@@ -312,3 +312,36 @@ func TestSyncLocalRepository(t *testing.T) {
 		t.Fatalf("outside the allowed directory: %+v", res)
 	}
 }
+
+// TestSyncLeavesNoConnectionOpen: a sync closes its connections when it
+// ends, so that a sync of many repositories does not keep one idle
+// connection (and its goroutines and buffers) per repository.
+func TestSyncLeavesNoConnectionOpen(t *testing.T) {
+	root := t.TempDir()
+	var urls []string
+	gs := newGitServer(t, root)
+	for _, name := range []string{"a", "b", "c"} {
+		r := newRepo(t, filepath.Join(root, name))
+		r.commit("init", map[string]string{"README.md": "# " + name + "\n"})
+		r.tag("v1.0.0", false)
+		urls = append(urls, gs.url(name))
+	}
+	e := newEnv(t, Config{})
+	for _, want := range []string{StatusNew, StatusUnchanged} {
+		for _, res := range e.s.SyncURLs(e.ctx, urls, nil) {
+			if res.Status != want {
+				t.Fatalf("%s: status %s (%s %s), want %s", res.URL, res.Status, res.ErrorCode, res.Error, want)
+			}
+		}
+	}
+	// The server sees a closed connection once it reads its end; it is
+	// given far longer than that, and far less than the client's idle
+	// timeout (30 s).
+	deadline := time.Now().Add(10 * time.Second)
+	for gs.open.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := gs.open.Load(); n != 0 {
+		t.Errorf("%d connections to the server still open after the syncs", n)
+	}
+}
