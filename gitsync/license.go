@@ -162,6 +162,7 @@ func (ls *licenseScanner) identify(text []byte) string {
 // across syncs, next to the mirror (<mirror>.acervo-licenses.json), so an
 // unchanged licence file is never scanned again.
 type licenseCache struct {
+	mu      sync.Mutex // readers of one mirror share the cache
 	path    string
 	m       map[string]string
 	changed bool
@@ -176,17 +177,23 @@ func loadLicenseCache(mirrorDir string) *licenseCache {
 }
 
 func (c *licenseCache) get(blob string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	l, ok := c.m[blob]
 	return l, ok
 }
 
 func (c *licenseCache) put(blob, license string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.m[blob] = license
 	c.changed = true
 }
 
 // save writes the cache atomically (temporary file, rename).
 func (c *licenseCache) save() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if !c.changed {
 		return nil
 	}

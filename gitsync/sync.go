@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -357,6 +361,13 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 		}
 	}()
 	x := newExtractor(repo, opts, s.cfg.MaxPubliccode, s.licenses, cache)
+	more := func() (*extractor, func(), error) {
+		r, closeR, err := openMirror(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return newExtractor(r, opts, s.cfg.MaxPubliccode, s.licenses, cache), closeR, nil
+	}
 	stored, err := s.svc.Store().Releases().ForAssets(ctx, []string{m.AssetID})
 	if err != nil {
 		return err
@@ -386,7 +397,7 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 		return fmt.Errorf("read tags: %w", err)
 	}
 	s.log.Debug("read tags", "url", m.URL, "tags", len(tags), "elapsed", time.Since(started))
-	if err := s.recordReleases(ctx, m.AssetID, stored, x, tags, res); err != nil {
+	if err := s.recordReleases(ctx, m.AssetID, stored, x, more, tags, res); err != nil {
 		return err
 	}
 	s.log.Debug("recorded releases", "url", m.URL, "elapsed", time.Since(started))
@@ -423,7 +434,7 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 // new tags become releases (or plain tags), a moved tag keeps its history
 // in Moves, a deleted tag withdraws its release (kept), a tag that comes
 // back is no longer withdrawn.
-func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []registry.Release, x *extractor, tags []tagInfo, res *Result) error {
+func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []registry.Release, x *extractor, more func() (*extractor, func(), error), tags []tagInfo, res *Result) error {
 	byTag := make(map[string]registry.Release, len(stored))
 	for _, r := range stored {
 		byTag[r.Tag] = r
@@ -433,52 +444,87 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 	for _, t := range tags {
 		seen[t.Tag] = true
 	}
-	// One goroutine reads the mirror (go-git is not safe for concurrent
-	// use) while this one writes to the store: the two overlap.
+	// Readers read the mirror while this goroutine writes to the store:
+	// the two overlap. go-git is not safe for concurrent use: a second
+	// reader, when there are many tags to read and a second processor,
+	// opens the mirror again.
 	type prepared struct {
 		r      registry.Release
 		exists bool
 		moved  bool
 		err    error
 	}
+	type job struct {
+		t      tagInfo
+		r      registry.Release
+		exists bool
+		moved  bool
+	}
+	var jobs []job
+	for _, t := range tags {
+		r, exists := byTag[t.Tag]
+		moved := false
+		switch {
+		case !exists:
+			r = registry.Release{AssetID: assetID, Tag: t.Tag}
+		case r.Commit != t.Commit:
+			r.Moves = append(r.Moves, registry.TagMove{From: r.Commit, To: t.Commit, At: now})
+			moved = true
+		case r.Withdrawn:
+		default:
+			continue // unchanged
+		}
+		jobs = append(jobs, job{t: t, r: r, exists: exists, moved: moved})
+	}
+	readers := []*extractor{x}
+	if len(jobs) >= parallelReadMin && runtime.GOMAXPROCS(0) > 1 && more != nil {
+		if x2, closeX2, err := more(); err == nil {
+			defer closeX2()
+			readers = append(readers, x2)
+		}
+	}
+	s.log.Debug("reading releases", "asset", assetID, "tags", len(jobs), "readers", len(readers))
 	pctx, stop := context.WithCancel(ctx)
 	ch := make(chan prepared, 16)
-	go func() {
-		defer close(ch)
-		for _, t := range tags {
-			r, exists := byTag[t.Tag]
-			moved := false
-			switch {
-			case !exists:
-				r = registry.Release{AssetID: assetID, Tag: t.Tag}
-			case r.Commit != t.Commit:
-				r.Moves = append(r.Moves, registry.TagMove{From: r.Commit, To: t.Commit, At: now})
-				moved = true
-			case r.Withdrawn:
-			default:
-				continue // unchanged
-			}
-			r.Withdrawn, r.WithdrawnAt = false, nil
-			r.Commit, r.Date = t.Commit, t.Date
-			if v, ok := registry.ParseSemver(t.Tag); ok {
-				r.IsRelease, r.Version, r.Prerelease = true, v.String(), v.Pre != ""
-			}
-			snap, err := x.at(t.Commit, false)
-			if err == nil {
-				r.Publiccode, r.License = snap.Publiccode, snap.License
-				if r.License == "" && snap.File != nil && registry.ValidSPDXExpression(snap.File.Legal.License) {
-					r.License = snap.File.Legal.License
+	var next atomic.Int64
+	var rwg sync.WaitGroup
+	for _, x := range readers {
+		rwg.Add(1)
+		go func() {
+			defer rwg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) || pctx.Err() != nil {
+					return
+				}
+				j := jobs[i]
+				r, t := j.r, j.t
+				r.Withdrawn, r.WithdrawnAt = false, nil
+				r.Commit, r.Date = t.Commit, t.Date
+				if v, ok := registry.ParseSemver(t.Tag); ok {
+					r.IsRelease, r.Version, r.Prerelease = true, v.String(), v.Pre != ""
+				}
+				snap, err := x.at(t.Commit, false)
+				if err == nil {
+					r.Publiccode, r.License = snap.Publiccode, snap.License
+					if r.License == "" && snap.File != nil && registry.ValidSPDXExpression(snap.File.Legal.License) {
+						r.License = snap.File.Legal.License
+					}
+				}
+				select {
+				case ch <- prepared{r: r, exists: j.exists, moved: j.moved, err: err}:
+				case <-pctx.Done():
+					return
+				}
+				if err != nil {
+					return
 				}
 			}
-			select {
-			case ch <- prepared{r: r, exists: exists, moved: moved, err: err}:
-			case <-pctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
+		}()
+	}
+	go func() {
+		rwg.Wait()
+		close(ch)
 	}()
 	fail := func(err error) error {
 		stop()
@@ -535,6 +581,9 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 		}
 	}
 	stop()
+	// Readers finish in any order; results are reported in tag order.
+	sort.Strings(res.Releases)
+	sort.Strings(res.Moved)
 	var gone []registry.Release
 	for _, r := range stored {
 		if seen[r.Tag] || r.Withdrawn {
@@ -556,6 +605,10 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 
 // maxReleaseBatch bounds the releases written in one transaction.
 const maxReleaseBatch = 100
+
+// parallelReadMin is how many tags to read make a second reader worth
+// opening the mirror again (its pack indexes are read again).
+const parallelReadMin = 32
 
 // releaseBatcher is a Service that records many releases in one write
 // (each with its audit event, as RecordRelease).

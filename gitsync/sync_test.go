@@ -2,6 +2,7 @@ package gitsync
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -343,5 +344,53 @@ func TestSyncLeavesNoConnectionOpen(t *testing.T) {
 	}
 	if n := gs.open.Load(); n != 0 {
 		t.Errorf("%d connections to the server still open after the syncs", n)
+	}
+}
+
+// TestSyncManyTags: with more tags than parallelReadMin, the mirror is read
+// by two readers; every release gets its own commit's metadata and the new
+// releases are reported in tag order.
+func TestSyncManyTags(t *testing.T) {
+	root := t.TempDir()
+	r := newRepo(t, filepath.Join(root, "muchas"))
+	valid, invalid := readTestdata(t, "publiccode-valid.yml"), readTestdata(t, "publiccode-invalid.yml")
+	r.commit("init", map[string]string{"LICENSE": mitLicense})
+	commits := map[string]string{}
+	wantValid := map[string]bool{}
+	var tags []string
+	for i := range parallelReadMin + 8 {
+		pc := valid
+		if i%3 == 0 {
+			pc = invalid
+		}
+		tag := fmt.Sprintf("v0.%d.0", i)
+		commits[tag] = r.commit(tag, map[string]string{"publiccode.yml": pc, "main.go": fmt.Sprintf("package main // %d\n", i)})
+		r.tag(tag, i%2 == 0)
+		wantValid[tag] = i%3 != 0
+		tags = append(tags, tag)
+	}
+	slices.Sort(tags)
+	gs := newGitServer(t, root)
+	e := newEnv(t, Config{})
+	res := e.sync(gs.url("muchas"))
+	if res.Status != StatusNew {
+		t.Fatalf("sync: %+v", res)
+	}
+	if !slices.Equal(res.Releases, tags) {
+		t.Errorf("new releases %v, want %v", res.Releases, tags)
+	}
+	rs := e.releases(res.AssetID)
+	if len(rs) != len(tags) {
+		t.Fatalf("%d releases, want %d", len(rs), len(tags))
+	}
+	for _, tag := range tags {
+		got := rs[tag]
+		if got.Commit != commits[tag] || !got.IsRelease || got.Publiccode.Valid != wantValid[tag] || !got.Publiccode.Present || got.License != "MIT" {
+			t.Errorf("%s: commit %s (want %s), release %v, publiccode valid %v (want %v), licence %q",
+				tag, got.Commit, commits[tag], got.IsRelease, got.Publiccode.Valid, wantValid[tag], got.License)
+		}
+	}
+	if res := e.sync(gs.url("muchas")); res.Status != StatusUnchanged {
+		t.Errorf("second sync: %+v", res)
 	}
 }
