@@ -197,7 +197,19 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 	}
 
 	s.log.Debug("listed refs", "url", m.URL, "refs", len(refs.Refs), "changed", true, "elapsed", time.Since(started))
+	// The stored releases are read while git fetches (the lease keeps
+	// other syncs of this mirror from writing them meanwhile).
+	type storedReleases struct {
+		rs  []registry.Release
+		err error
+	}
+	storedCh := make(chan storedReleases, 1)
+	go func() {
+		rs, err := s.svc.Store().Releases().ForAssets(ctx, []string{m.AssetID})
+		storedCh <- storedReleases{rs, err}
+	}()
 	if err := s.fetch(ctx, dir, first, t, refs, counter); err != nil {
+		<-storedCh
 		return err
 	}
 	s.log.Debug("fetched", "url", m.URL, "bytes", counter.Bytes(), "elapsed", time.Since(started))
@@ -205,7 +217,11 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 	if first || m.Status == registry.MirrorNew {
 		res.Status = StatusNew
 	}
-	if err := s.record(ctx, m, dir, refs, res); err != nil {
+	st := <-storedCh
+	if st.err != nil {
+		return s.cause(ctx, counter, nil, fmt.Errorf("read stored releases: %w", st.err))
+	}
+	if err := s.record(ctx, m, dir, refs, st.rs, res); err != nil {
 		return s.cause(ctx, counter, nil, err)
 	}
 	s.log.Debug("recorded", "url", m.URL, "releases", len(res.Releases), "elapsed", time.Since(started))
@@ -342,8 +358,9 @@ func removeStale(dir string) {
 	}
 }
 
-// record reads the mirror and records releases and the head's metadata.
-func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, refs remoteRefs, res *Result) error {
+// record reads the mirror and records releases (stored: those the store
+// holds for the asset) and the head's metadata.
+func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, refs remoteRefs, stored []registry.Release, res *Result) error {
 	started := time.Now()
 	repo, closeRepo, err := openMirror(dir)
 	if err != nil {
@@ -367,10 +384,6 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 			return nil, nil, err
 		}
 		return newExtractor(r, opts, s.cfg.MaxPubliccode, s.licenses, cache), closeR, nil
-	}
-	stored, err := s.svc.Store().Releases().ForAssets(ctx, []string{m.AssetID})
-	if err != nil {
-		return err
 	}
 	byTag := make(map[string]registry.Release, len(stored))
 	for _, r := range stored {
