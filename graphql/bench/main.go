@@ -38,6 +38,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/acervo-co/acervo/graphql"
@@ -82,6 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per query instead of a table")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the measuring phase to this file")
 	prepare := fs.Bool("prepare", false, "only generate the data and build the index, then exit")
+	only := fs.String("only", "", "comma-separated words: run only the queries whose name contains one (e.g. search,page)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -147,10 +149,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var rows []row
 	failed := false
 	for _, sc := range scenarios {
+		if !wanted(*only, sc.name) {
+			continue
+		}
 		gq := measure(ctx, o, func(ctx context.Context, i int) error { return post(ctx, client, srv.URL, sc.query, sc.vars(i)) })
 		inproc := measure(ctx, o, func(ctx context.Context, i int) error { return serve(ctx, h, sc.query, sc.vars(i)) })
 		direct := measure(ctx, o, sc.direct)
-		r := row{Name: sc.name, GraphQL: gq, InProcess: inproc, Direct: direct, Ratio: inproc.Mean / direct.Mean, RatioHTTP: gq.Mean / direct.Mean}
+		r := row{Name: sc.name, GraphQL: gq, InProcess: inproc, Direct: direct, Ratio: inproc.Mean / direct.Mean, RatioHTTP: gq.Mean / direct.Mean,
+			RatioCPU: inproc.CPUPerReq / direct.CPUPerReq}
 		rows = append(rows, r)
 		if gq.P99 > 50 || r.Ratio > 2 || gq.Errors > 0 || direct.Errors > 0 || inproc.Errors > 0 {
 			failed = true
@@ -171,6 +177,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// wanted reports whether name contains one of the comma-separated words
+// of only (or only is empty).
+func wanted(only, name string) bool {
+	if only == "" {
+		return true
+	}
+	for _, w := range strings.Split(only, ",") {
+		if w = strings.TrimSpace(w); w != "" && strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // stats are the latencies (ms) of one query in one mode.
 type stats struct {
 	Requests   int     `json:"requests"`
@@ -179,6 +199,10 @@ type stats struct {
 	P99        float64 `json:"p99Ms"`
 	Mean       float64 `json:"meanMs"`
 	Throughput float64 `json:"perSecond"`
+	// CPUPerReq is the process's CPU time (user and system, all threads)
+	// per request while measuring: unlike latency it hardly moves when
+	// other processes load the machine. Over HTTP it includes the client.
+	CPUPerReq  float64 `json:"cpuMsPerRequest"`
 	FirstError string  `json:"firstError,omitempty"`
 }
 
@@ -188,18 +212,20 @@ type row struct {
 	InProcess stats   `json:"inProcess"` // the handler called in-process (no transport)
 	Direct    stats   `json:"direct"`    // Service, store and index called directly
 	Ratio     float64 `json:"ratio"`     // in-process GraphQL mean / direct mean
+	RatioCPU  float64 `json:"ratioCpu"`  // in-process GraphQL CPU per request / direct's
 	RatioHTTP float64 `json:"ratioHttp"` // HTTP GraphQL mean / direct mean
 }
 
 func printTable(w io.Writer, o options, rows []row) {
 	fmt.Fprintf(w, "\n%d assets, %d entities, %d adoptions, %d purchases; %d clients, %s per query and mode, loopback HTTP\n\n",
 		o.sz.Assets, o.sz.Entities, o.sz.Adoptions, o.sz.Purchases, o.clients, o.duration)
-	fmt.Fprintln(w, "| query | HTTP p50 | HTTP p99 | HTTP req/s | in-process p50 | in-process p99 | direct p50 | direct p99 | direct req/s | ratio | ratio with HTTP |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| query | HTTP p50 | HTTP p99 | HTTP req/s | in-process p50 | in-process p99 | direct p50 | direct p99 | direct req/s | ratio | ratio with HTTP | CPU/req HTTP, in-process, direct | CPU ratio |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %.2f ms | %.2f ms | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.0f | %.2f× | %.2f× |\n", r.Name,
+		fmt.Fprintf(w, "| %s | %.2f ms | %.2f ms | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.0f | %.2f× | %.2f× | %.2f, %.2f, %.2f ms | %.2f× |\n", r.Name,
 			r.GraphQL.P50, r.GraphQL.P99, r.GraphQL.Throughput, r.InProcess.P50, r.InProcess.P99,
-			r.Direct.P50, r.Direct.P99, r.Direct.Throughput, r.Ratio, r.RatioHTTP)
+			r.Direct.P50, r.Direct.P99, r.Direct.Throughput, r.Ratio, r.RatioHTTP,
+			r.GraphQL.CPUPerReq, r.InProcess.CPUPerReq, r.Direct.CPUPerReq, r.RatioCPU)
 		if r.GraphQL.Errors > 0 || r.Direct.Errors > 0 || r.InProcess.Errors > 0 {
 			fmt.Fprintf(w, "|  errors: HTTP %d, in-process %d, direct %d: %s%s%s |\n", r.GraphQL.Errors, r.InProcess.Errors, r.Direct.Errors,
 				r.GraphQL.FirstError, r.InProcess.FirstError, r.Direct.FirstError)
@@ -248,7 +274,9 @@ func measure(ctx context.Context, o options, fn func(ctx context.Context, i int)
 		return lat, int(errs.Load()), fe
 	}
 	loop(o.warmup, false)
+	cpu0 := cpuTime()
 	lat, errs, fe := loop(o.duration, true)
+	cpu := cpuTime() - cpu0
 	s := stats{Requests: len(lat), Errors: errs, FirstError: fe}
 	if len(lat) == 0 {
 		return s
@@ -262,7 +290,17 @@ func measure(ctx context.Context, o options, fn func(ctx context.Context, i int)
 	s.P50 = lat[len(lat)/2]
 	s.P99 = lat[min(len(lat)-1, int(math.Ceil(float64(len(lat))*0.99))-1)]
 	s.Throughput = float64(len(lat)) / o.duration.Seconds()
+	s.CPUPerReq = float64(cpu.Microseconds()) / 1000 / float64(len(lat)+errs)
 	return s
+}
+
+// cpuTime is the CPU time the process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // serve runs one GraphQL request through the handler in-process.
@@ -360,7 +398,8 @@ func buildScenarios(ctx context.Context, st registry.Store, ix *search.Index, o 
 	years := []int{2019, 2020, 2021, 2022, 2023, 2024}
 
 	searchDirect := func(ctx context.Context, i int) error {
-		r, err := ix.SearchAssets(ctx, search.AssetQuery{Text: words[i%len(words)], FacetSize: 10, Page: registry.Page{First: 20, WantTotal: true}})
+		// The same data as the GraphQL query, highlights included.
+		r, err := ix.SearchAssets(ctx, search.AssetQuery{Text: words[i%len(words)], FacetSize: 10, Highlight: true, Page: registry.Page{First: 20, WantTotal: true}})
 		if err != nil {
 			return err
 		}

@@ -226,3 +226,32 @@ func TestTextFacetsFollowChanges(t *testing.T) {
 		t.Fatalf("after an asset changed category: x %d, y %d", x, y)
 	}
 }
+
+// TestTyposOnlyForUnknownWords: a word the index does not know matches
+// its near terms (one typo); a word it knows matches exactly, without its
+// neighbours.
+func TestTyposOnlyForUnknownWords(t *testing.T) {
+	st := openStore(t)
+	addAsset(t, st, "a1", "Cartera", "Cartera de indicadores")
+	addAsset(t, st, "a2", "Carrera", "Carrera administrativa")
+	addAsset(t, st, "a3", "Otra cosa", "Nada que ver")
+	ix, err := Open(t.Context(), st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"cartera", []string{"a1"}}, // not "carrera", one letter away
+		{"carrera", []string{"a2"}},
+		{"cartexa", []string{"a1"}},                // a typo of one
+		{"carrexa administrativa", []string{"a2"}}, // a typo and a known word
+		{"carxera", []string{"a1", "a2"}},          // near both
+	} {
+		if got := ids(t, ix, AssetQuery{Text: c.text}); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%q: %v, want %v", c.text, got, c.want)
+		}
+	}
+}
