@@ -156,6 +156,7 @@ type extractor struct {
 	// on the commit's other files (no relative logo, screenshot or
 	// authors file).
 	parsed map[plumbing.Hash]parsedPC
+	langs  *languageCache // nil: languages are counted without a cache
 }
 
 type parsedPC struct {
@@ -192,7 +193,7 @@ func (x *extractor) at(commit string, full bool) (snapshot, error) {
 	s.License = x.license(tree)
 	if full {
 		s.Readme = x.readme(tree)
-		s.Languages = languages(tree)
+		s.Languages = languageShares(countLanguages(x.repo, tree, x.langs))
 	}
 	return s, nil
 }
@@ -337,58 +338,6 @@ func (x *extractor) readme(tree *object.Tree) string {
 		return strings.ToValidUTF8(string(data), "\uFFFD")
 	}
 	return ""
-}
-
-// languages counts files by programming language (by extension) and
-// returns each language's share, largest first. Vendored and generated
-// directories are skipped.
-func languages(tree *object.Tree) []registry.LanguageShare {
-	counts := map[string]int{}
-	total := 0
-	w := object.NewTreeWalker(tree, true, nil)
-	defer w.Close()
-	for {
-		name, e, err := w.Next()
-		if err != nil {
-			break
-		}
-		if e.Mode == filemode.Dir || e.Mode == filemode.Submodule || !e.Mode.IsFile() {
-			continue
-		}
-		if skippedPath(name) {
-			continue
-		}
-		lang := languageOf(name)
-		if lang == "" {
-			continue
-		}
-		counts[lang]++
-		total++
-	}
-	if total == 0 {
-		return []registry.LanguageShare{}
-	}
-	out := make([]registry.LanguageShare, 0, len(counts))
-	for l, n := range counts {
-		out = append(out, registry.LanguageShare{Name: l, Share: float64(int(float64(n)/float64(total)*1000+0.5)) / 1000})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Share != out[j].Share {
-			return out[i].Share > out[j].Share
-		}
-		return out[i].Name < out[j].Name
-	})
-	return out
-}
-
-func skippedPath(p string) bool {
-	for _, seg := range strings.Split(path.Dir(p), "/") {
-		switch seg {
-		case "vendor", "node_modules", "third_party", "bower_components", ".git", "dist":
-			return true
-		}
-	}
-	return false
 }
 
 var languageByExt = map[string]string{

@@ -378,6 +378,12 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 		}
 	}()
 	x := newExtractor(repo, opts, s.cfg.MaxPubliccode, s.licenses, cache)
+	x.langs = loadLanguageCache(dir)
+	defer func() {
+		if err := x.langs.save(); err != nil {
+			s.log.Warn("save languages cache", "mirror", m.ID, "err", err)
+		}
+	}()
 	more := func() (*extractor, func(), error) {
 		r, closeR, err := openMirror(dir)
 		if err != nil {
