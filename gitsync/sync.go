@@ -237,7 +237,37 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 	}
 	sctx, c := saveCtx(ctx)
 	defer c()
-	return s.saveState(sctx, m)
+	if err := s.saveState(sctx, m); err != nil {
+		return err
+	}
+	if !s.useGo {
+		s.compactPacks(ctx, dir)
+	}
+	return nil
+}
+
+// maxPacks is how many pack files a mirror may gather before a sync
+// combines them (each changed sync adds one; fetches run without git's
+// automatic maintenance).
+const maxPacks = 16
+
+// compactPacks combines a mirror's packs when it has more than maxPacks,
+// with a geometric repack (the small packs are rolled into larger ones; a
+// large pack is rewritten rarely), after the sync's outcome is recorded.
+// git writes the new pack before deleting the old ones, so a repack killed
+// at any moment leaves every object readable. A failure is logged: the
+// mirror stays as the fetch left it.
+func (s *Syncer) compactPacks(ctx context.Context, dir string) {
+	packs, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "pack-*.pack"))
+	if len(packs) <= maxPacks {
+		return
+	}
+	started := time.Now()
+	if _, err := s.runGit(ctx, dir, "repack", "-d", "-q", "--geometric=2", "--no-write-bitmap-index"); err != nil {
+		s.log.Warn("combine the mirror's packs", "dir", dir, "packs", len(packs), "err", err)
+		return
+	}
+	s.log.Debug("combined packs", "dir", dir, "packs", len(packs), "elapsed", time.Since(started))
 }
 
 // cause turns a failure into the refusal behind it: the proxy's, the byte

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -392,5 +393,55 @@ func TestSyncManyTags(t *testing.T) {
 	}
 	if res := e.sync(gs.url("muchas")); res.Status != StatusUnchanged {
 		t.Errorf("second sync: %+v", res)
+	}
+}
+
+// TestSyncCombinesPacks: each changed sync adds a pack to the mirror; past
+// maxPacks a sync combines them, and the mirror stays whole.
+func TestSyncCombinesPacks(t *testing.T) {
+	root := t.TempDir()
+	r := newRepo(t, filepath.Join(root, "packs"))
+	r.commit("init", map[string]string{"README.md": "# Packs\n"})
+	gs := newGitServer(t, root)
+	e := newEnv(t, Config{Fetcher: FetchCLI})
+	url := gs.url("packs")
+	res := e.sync(url)
+	if res.Status != StatusNew {
+		t.Fatalf("first sync: %+v", res)
+	}
+	dir := e.s.MirrorDir(e.mirror(res.MirrorID))
+	// Every fetch keeps its objects as a pack (git unpacks fetches of
+	// fewer than 100 objects into loose objects by default).
+	if out, err := exec.Command("git", "-C", dir, "config", "fetch.unpackLimit", "1").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	packs := func() int {
+		ps, err := filepath.Glob(filepath.Join(dir, "objects", "pack", "pack-*.pack"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ps)
+	}
+	most := 0
+	var last string
+	for i := range maxPacks + 3 {
+		last = r.commit(fmt.Sprintf("change %d", i), map[string]string{fmt.Sprintf("f%d.go", i): "package f\n"})
+		if res := e.sync(url); res.Status != StatusUpdated {
+			t.Fatalf("sync %d: %+v", i, res)
+		}
+		most = max(most, packs())
+	}
+	if most > maxPacks {
+		t.Errorf("the mirror reached %d packs, more than %d", most, maxPacks)
+	}
+	if most < maxPacks {
+		t.Errorf("the mirror never had more than %d packs: the test did not reach the limit", most)
+	}
+	if err := e.s.fsck(e.ctx, dir); err != nil {
+		t.Errorf("fsck: %v", err)
+	}
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "HEAD").Output()
+	if err != nil || strings.TrimSpace(string(out)) != last {
+		t.Errorf("mirror HEAD %q (%v), want the last commit %s", out, err, last)
 	}
 }
