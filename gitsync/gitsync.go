@@ -114,6 +114,11 @@ type Syncer struct {
 	useGo bool
 
 	licenses *licenseScanner
+	// twoReaders reads a mirror's new releases with two readers. Only
+	// worth its memory when releases are written in batches (the Service
+	// has RecordReleases): one at a time, the store is slower than one
+	// reader.
+	twoReaders bool
 
 	mu    sync.Mutex
 	hosts map[string]int // syncs running per host
@@ -137,6 +142,7 @@ func New(cfg Config, svc *registry.Service, log *slog.Logger) (*Syncer, error) {
 		return nil, fmt.Errorf("gitsync: mirrors directory: %w", err)
 	}
 	s := &Syncer{cfg: cfg, svc: svc, log: log, hosts: map[string]int{}, licenses: newLicenseScanner()}
+	_, s.twoReaders = any(svc).(releaseBatcher)
 	switch cfg.Fetcher {
 	case FetchGoGit:
 		s.useGo = true

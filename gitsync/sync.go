@@ -496,7 +496,8 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 	// Readers read the mirror while this goroutine writes to the store:
 	// the two overlap. go-git is not safe for concurrent use: a second
 	// reader, when there are many tags to read and a second processor,
-	// opens the mirror again.
+	// opens the mirror again (s.twoReaders: only where the store writes
+	// keep up with it).
 	type prepared struct {
 		r      registry.Release
 		exists bool
@@ -526,7 +527,7 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 		jobs = append(jobs, job{t: t, r: r, exists: exists, moved: moved})
 	}
 	readers := []*extractor{x}
-	if len(jobs) >= parallelReadMin && runtime.GOMAXPROCS(0) > 1 && more != nil {
+	if s.twoReaders && len(jobs) >= parallelReadMin && runtime.GOMAXPROCS(0) > 1 && more != nil {
 		if x2, closeX2, err := more(); err == nil {
 			defer closeX2()
 			readers = append(readers, x2)
@@ -656,7 +657,8 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 const maxReleaseBatch = 100
 
 // parallelReadMin is how many tags to read make a second reader worth
-// opening the mirror again (its pack indexes are read again).
+// opening the mirror again (its pack indexes are read again, about 3.5 MiB
+// more for 10,000 objects).
 const parallelReadMin = 32
 
 // releaseBatcher is a Service that records many releases in one write

@@ -348,8 +348,8 @@ func TestSyncLeavesNoConnectionOpen(t *testing.T) {
 	}
 }
 
-// TestSyncManyTags: with more tags than parallelReadMin, the mirror is read
-// by two readers; every release gets its own commit's metadata and the new
+// TestSyncManyTags: with more tags than parallelReadMin (and two readers
+// allowed), the mirror is read by two readers; every release gets its own commit's metadata and the new
 // releases are reported in tag order.
 func TestSyncManyTags(t *testing.T) {
 	root := t.TempDir()
@@ -373,6 +373,7 @@ func TestSyncManyTags(t *testing.T) {
 	slices.Sort(tags)
 	gs := newGitServer(t, root)
 	e := newEnv(t, Config{})
+	e.s.twoReaders = true
 	res := e.sync(gs.url("muchas"))
 	if res.Status != StatusNew {
 		t.Fatalf("sync: %+v", res)
