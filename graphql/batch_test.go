@@ -93,7 +93,9 @@ func TestBatchedLoading(t *testing.T) {
 				if !strings.Contains(string(r.Body), `"purchaseTotals":{"count":1,"total":1000}`) || !strings.Contains(string(r.Body), `"latestRelease":{"tag":"v1.1.0"}`) {
 					t.Fatalf("totals or latest release missing: %.600s", r.Body)
 				}
-				if got := e.store.n.Load(); got > batchedQueryStoreCalls || got < batchedQueryStoreCalls-1 {
+				// With the index, entities and assets read by an earlier
+				// request are kept (cache.go): the second page costs less.
+				if got := e.store.n.Load(); got > batchedQueryStoreCalls || (!withIndex || n == 10) && got < batchedQueryStoreCalls-1 {
 					t.Errorf("a page of %d assets cost %d store calls, want %d or %d", n, got, batchedQueryStoreCalls-1, batchedQueryStoreCalls)
 				}
 			}

@@ -370,7 +370,7 @@ func (h *Handler) run(ctx context.Context, w http.ResponseWriter, r *http.Reques
 
 	ectx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
-	ectx = withLoaders(ectx, newLoaders(h.api.svc.Store()))
+	ectx = withLoaders(ectx, newLoaders(h.api.svc.Store(), h.api.caches))
 	ectx = context.WithValue(ectx, rateKey{}, &rs)
 	if h.beforeExecute != nil {
 		h.beforeExecute(ectx)

@@ -101,24 +101,45 @@ type loaders struct {
 	adoptionBy *loader[string, registry.Adoption]   // by id
 }
 
-func newLoaders(st registry.Store) *loaders {
+// fetchAssets reads assets by id.
+func fetchAssets(st registry.Store) func(ctx context.Context, ids []string) (map[string]registry.Asset, error) {
+	return func(ctx context.Context, ids []string) (map[string]registry.Asset, error) {
+		as, err := st.Assets().GetMany(ctx, ids)
+		m := make(map[string]registry.Asset, len(as))
+		for _, a := range as {
+			m[a.ID] = a
+		}
+		return m, err
+	}
+}
+
+// fetchEntities reads entities by NIT.
+func fetchEntities(st registry.Store) func(ctx context.Context, nits []string) (map[string]registry.Entity, error) {
+	return func(ctx context.Context, nits []string) (map[string]registry.Entity, error) {
+		es, err := st.Entities().GetMany(ctx, nits)
+		m := make(map[string]registry.Entity, len(es))
+		for _, e := range es {
+			m[e.NIT] = e
+		}
+		return m, err
+	}
+}
+
+// newLoaders makes one request's loaders; c (nil: none) keeps entities and
+// assets between requests.
+func newLoaders(st registry.Store, c *caches) *loaders {
+	fa, fe := fetchAssets(st), fetchEntities(st)
+	if c != nil {
+		fa = func(ctx context.Context, ids []string) (map[string]registry.Asset, error) {
+			return c.assets.load(ctx, ids, fetchAssets(st))
+		}
+		fe = func(ctx context.Context, nits []string) (map[string]registry.Entity, error) {
+			return c.entities.load(ctx, nits, fetchEntities(st))
+		}
+	}
 	return &loaders{
-		assets: newLoader(func(ctx context.Context, ids []string) (map[string]registry.Asset, error) {
-			as, err := st.Assets().GetMany(ctx, ids)
-			m := make(map[string]registry.Asset, len(as))
-			for _, a := range as {
-				m[a.ID] = a
-			}
-			return m, err
-		}),
-		entities: newLoader(func(ctx context.Context, nits []string) (map[string]registry.Entity, error) {
-			es, err := st.Entities().GetMany(ctx, nits)
-			m := make(map[string]registry.Entity, len(es))
-			for _, e := range es {
-				m[e.NIT] = e
-			}
-			return m, err
-		}),
+		assets:   newLoader(fa),
+		entities: newLoader(fe),
 		purchases: newLoader(func(ctx context.Context, ids []string) (map[string]registry.Purchase, error) {
 			ps, err := st.Purchases().GetMany(ctx, ids)
 			m := make(map[string]registry.Purchase, len(ps))
@@ -223,5 +244,5 @@ func (a *api) loadersFrom(ctx context.Context) *loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
 		return l
 	}
-	return newLoaders(a.svc.Store())
+	return newLoaders(a.svc.Store(), a.caches)
 }

@@ -76,6 +76,7 @@ type typeSet struct {
 type api struct {
 	svc      *registry.Service
 	search   *search.Index
+	caches   *caches // nil without search
 	log      *slog.Logger
 	register Registrar
 	t        typeSet
@@ -88,6 +89,9 @@ func newAPI(cfg Config) (*api, error) {
 		return nil, errors.New("graphql: Config.Service is required")
 	}
 	a := &api{svc: cfg.Service, search: cfg.Search, log: cfg.Logger, register: cfg.RegisterRepository}
+	if cfg.Search != nil {
+		a.caches = newCaches(cfg.Search.KindVersion)
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -436,14 +440,18 @@ func (a *api) resolveAssets(p gql.ResolveParams) (interface{}, error) {
 	}
 	byID := map[string]registry.Asset{}
 	if len(ids) > 0 {
-		as, err := a.svc.Store().Assets().GetMany(p.Context, ids)
+		var err error
+		if a.caches != nil {
+			byID, err = a.caches.assets.load(p.Context, ids, fetchAssets(a.svc.Store()))
+		} else {
+			byID, err = fetchAssets(a.svc.Store())(p.Context, ids)
+		}
 		if err != nil {
 			return nil, publicError(err)
 		}
 		ld := a.loadersFrom(p.Context)
-		for _, v := range as {
-			byID[v.ID] = v
-			ld.assets.Prime(v.ID, v)
+		for id, v := range byID {
+			ld.assets.Prime(id, v)
 		}
 	}
 	c := &connection{PageInfo: res.PageInfo, Total: &res.Total}

@@ -255,3 +255,42 @@ func TestTyposOnlyForUnknownWords(t *testing.T) {
 		}
 	}
 }
+
+// TestKindVersion: the version of a kind moves when the index applies a
+// change of that kind, and on a rebuild, and not otherwise.
+func TestKindVersion(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	addAsset(t, st, "a1", "Orfeo", "gestión documental")
+	ix, err := Open(ctx, st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	a0, e0 := ix.KindVersion(registry.KindAsset), ix.KindVersion(registry.KindEntity)
+	addAsset(t, st, "a2", "Archivo", "archivo")
+	if _, err := ix.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a1, e1 := ix.KindVersion(registry.KindAsset), ix.KindVersion(registry.KindEntity)
+	if a1 == a0 || e1 != e0 {
+		t.Fatalf("after an asset change: asset %d→%d, entity %d→%d", a0, a1, e0, e1)
+	}
+	e := registry.Entity{ID: "e1", NIT: "890480184", CheckDigit: registry.NITCheckDigit("890480184"), Name: "Alcaldía", CreatedAt: t0, UpdatedAt: t0}
+	if err := st.Entities().Create(ctx, &e, ev()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a2, e2 := ix.KindVersion(registry.KindAsset), ix.KindVersion(registry.KindEntity); a2 != a1 || e2 == e1 {
+		t.Fatalf("after an entity change: asset %d→%d, entity %d→%d", a1, a2, e1, e2)
+	}
+	e2 := ix.KindVersion(registry.KindEntity)
+	if err := ix.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ix.KindVersion(registry.KindEntity) == e2 {
+		t.Fatal("a rebuild left the entity version")
+	}
+}

@@ -72,6 +72,47 @@ type Index struct {
 	facets   facetCache
 	// facetTabs counts the assets' facets (facets.go).
 	facetTabs *facetTables
+	// versions: by kind of record, a counter (vctr) taken when the index
+	// last applied a change of that kind (KindVersion).
+	vmu      sync.Mutex
+	vctr     int64
+	versions map[string]int64
+	rebuilt  int64 // counter of the last rebuild: every kind changed
+}
+
+// KindVersion returns a number that changes whenever the index applies a
+// change to a record of kind (registry.KindEntity, KindAsset, …), or is
+// rebuilt: readers that keep records of that kind between requests (the
+// GraphQL API's entities and assets) drop them when it moves. Other
+// processes' writes reach it within PollInterval of Watch; this process's
+// writes as soon as the Service's OnWrite hook has been followed (and at
+// once after CatchUp).
+func (ix *Index) KindVersion(kind string) int64 {
+	ix.vmu.Lock()
+	defer ix.vmu.Unlock()
+	return max(ix.versions[kind], ix.rebuilt)
+}
+
+func (ix *Index) noteChanges(changes []registry.Change) {
+	ix.vmu.Lock()
+	defer ix.vmu.Unlock()
+	if ix.versions == nil {
+		ix.versions = map[string]int64{}
+	}
+	ix.vctr++
+	for _, c := range changes {
+		ix.versions[c.Kind] = ix.vctr
+	}
+}
+
+// noteRebuild moves every kind, even on a rebuild of the same head:
+// readers may have kept records read before the index knew of older
+// changes.
+func (ix *Index) noteRebuild() {
+	ix.vmu.Lock()
+	defer ix.vmu.Unlock()
+	ix.vctr++
+	ix.rebuilt = ix.vctr
 }
 
 // pair is the two bleve indexes: assets (small, faceted) and purchases
@@ -462,6 +503,7 @@ func (ix *Index) Rebuild(ctx context.Context) error {
 			return fmt.Errorf("search: swapping the rebuilt index in %s: %w", dir, err)
 		}
 	}
+	ix.noteRebuild()
 	ix.seq.Store(head)
 	ix.rebuilds.Add(1)
 	ix.log.Info("search index rebuilt", "assets", assets, "purchases", purchases, "seq", head, "took", time.Since(start).Round(time.Millisecond))
@@ -634,6 +676,7 @@ func (ix *Index) apply(ctx context.Context, changes []registry.Change) error {
 	if err := idx.assets.Batch(ab); err != nil {
 		return err
 	}
+	ix.noteChanges(changes)
 	ix.seq.Store(changes[len(changes)-1].Seq)
 	return nil
 }
