@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/acervo-co/acervo/procurement"
@@ -105,6 +106,9 @@ func importHandler(svc *registry.Service, sf storeFlags, log *slog.Logger) http.
 		}
 		ctx := registry.WithActor(r.Context(), actor)
 		sum, err := im.ImportFile(ctx, tmp.Name())
+		// An import's buffers are garbage now: hand the memory back to the
+		// system instead of keeping the serving process at its peak.
+		defer debug.FreeOSMemory()
 		if err != nil {
 			if errors.Is(err, procurement.ErrUnknownFormat) {
 				fail(http.StatusUnprocessableEntity, err.Error())

@@ -50,8 +50,10 @@ const DBName = "acervo.db"
 const LockName = "acervo.lock"
 
 type config struct {
-	log     *slog.Logger
-	readers int
+	log       *slog.Logger
+	readers   int
+	writerKiB int
+	readerKiB int
 }
 
 // Option configures Open.
@@ -64,6 +66,18 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 // least 4).
 func WithReaders(n int) Option { return func(c *config) { c.readers = n } }
 
+// WithCache sets the page cache of the writer and of each reader connection,
+// in MiB (defaults 32 and 8). The writer's cache holds the index pages an
+// import touches; readers share the operating system's file cache.
+func WithCache(writerMiB, readerMiB int) Option {
+	return func(c *config) { c.writerKiB, c.readerKiB = writerMiB<<10, readerMiB<<10 }
+}
+
+// idleRelease is how long the writer waits after its last write before it
+// gives its page cache back: an import's index pages are not kept for the
+// rest of the process's life.
+const idleRelease = 10 * time.Second
+
 // Store is the SQLite registry.Store.
 type Store struct {
 	dir  string
@@ -73,6 +87,11 @@ type Store struct {
 	log  *slog.Logger
 
 	bulkRows atomic.Int64 // rows written since the last optimize
+
+	lastWrite atomic.Int64 // Unix nanoseconds of the last write transaction
+	cached    atomic.Bool  // the writer's cache holds pages since its last release
+	stop      chan struct{}
+	stopped   chan struct{}
 
 	stmtMu sync.Mutex
 	stmts  map[stmtKey]*sql.Stmt
@@ -116,7 +135,7 @@ var _ registry.Store = (*Store)(nil)
 // by dir/acervo.lock for as long as the store is open, migrated to the
 // current schema.
 func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
-	c := config{log: slog.New(slog.DiscardHandler), readers: max(4, 2*runtime.NumCPU())}
+	c := config{log: slog.New(slog.DiscardHandler), readers: max(4, 2*runtime.NumCPU()), writerKiB: 32 << 10, readerKiB: 8 << 10}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -147,6 +166,8 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.stop, s.stopped = make(chan struct{}), make(chan struct{})
+	go s.releaseIdle()
 	return s, nil
 }
 
@@ -184,16 +205,19 @@ func lockDir(dir string) (*os.File, error) {
 //     failing.
 //   - foreign_keys: on, though the schema declares none: referential rules
 //     live in registry.Service so that the MongoDB store behaves the same.
-//   - mmap_size: the first 64 MiB of the database are read through a
-//     memory map, without a system call and a copy each. Mapped pages count
-//     in the process's resident memory, so the map is bounded: imports of
-//     millions of rows must stream within about 500 MB.
+//   - mmap_size: 0, no memory map. Each connection maps the file on its
+//     own, and mapped pages count in the resident memory of the process once
+//     per connection: five connections mapping 64 MiB each grew a serving
+//     process by 300 MiB while an import ran. At the State's scale the
+//     database is many times any map, so reads go through the operating
+//     system's file cache either way.
 //   - cache_size: the writer keeps the hot index pages of large imports in
-//     64 MiB (512 MiB let a 1,000,000-row import peak at 2.6 GiB); each
-//     reader keeps a smaller cache.
+//     32 MiB (512 MiB let a 1,000,000-row import peak at 2.6 GiB) and gives
+//     them back when writes stop (see idleRelease); each reader keeps 8 MiB,
+//     enough for the upper levels of every index.
 func dsn(path string, cacheKiB int, extra ...string) string {
 	q := []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)",
-		"temp_store(MEMORY)", "mmap_size(67108864)", fmt.Sprintf("cache_size(-%d)", cacheKiB)}
+		"temp_store(MEMORY)", "mmap_size(0)", fmt.Sprintf("cache_size(-%d)", cacheKiB)}
 	var b strings.Builder
 	b.WriteString(path + "?")
 	for i, p := range append(q, extra...) {
@@ -208,7 +232,7 @@ func dsn(path string, cacheKiB int, extra ...string) string {
 func (s *Store) open(ctx context.Context, c config) error {
 	path := filepath.Join(s.dir, DBName)
 	var err error
-	s.w, err = sql.Open("sqlite", dsn(path, 64<<10, "wal_autocheckpoint(16384)")+"&_txlock=immediate")
+	s.w, err = sql.Open("sqlite", dsn(path, c.writerKiB, "wal_autocheckpoint(16384)")+"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
@@ -236,7 +260,7 @@ func (s *Store) open(ctx context.Context, c config) error {
 			return fmt.Errorf("prepare: %w", err)
 		}
 	}
-	s.r, err = sql.Open("sqlite", dsn(path, 32<<10, "query_only(1)"))
+	s.r, err = sql.Open("sqlite", dsn(path, c.readerKiB, "query_only(1)"))
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
@@ -331,9 +355,36 @@ func (s *Store) wrote(ctx context.Context, n int) {
 	s.optimize(ctx)
 }
 
+// releaseIdle gives the writer's page cache back once writes have stopped
+// for idleRelease.
+func (s *Store) releaseIdle() {
+	defer close(s.stopped)
+	t := time.NewTicker(idleRelease / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		if !s.cached.Load() || time.Since(time.Unix(0, s.lastWrite.Load())) < idleRelease {
+			continue
+		}
+		s.cached.Store(false)
+		if _, err := s.w.Exec(`PRAGMA shrink_memory`); err != nil {
+			s.log.Warn("sqlite: releasing the writer's cache", "err", err)
+		}
+	}
+}
+
 // Close closes the database and releases the data directory.
 func (s *Store) Close() error {
 	var errs []error
+	if s.stop != nil {
+		close(s.stop)
+		<-s.stopped
+		s.stop = nil
+	}
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
 		errs = append(errs, st.Close())
@@ -395,6 +446,10 @@ type wtx struct {
 // write runs fn in one IMMEDIATE transaction on the writer connection:
 // everything fn writes commits together or not at all.
 func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
+	defer func() {
+		s.lastWrite.Store(time.Now().UnixNano())
+		s.cached.Store(true)
+	}()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return dbErr(err)
@@ -477,3 +532,4 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+

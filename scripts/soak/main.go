@@ -129,6 +129,8 @@ func run() int {
 	defer cancel()
 	var side sync.WaitGroup
 	var importRes, syncRes string
+	var rssAfterImport int64
+	var afterImportAt time.Duration
 	side.Add(2)
 	go func() { // the import, through the server
 		defer side.Done()
@@ -150,6 +152,13 @@ func run() int {
 		resp.Body.Close()
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 		importRes = fmt.Sprintf("%s in %s", lines[len(lines)-1], time.Since(start).Round(time.Second))
+		// Once the import is in, the data stops growing: from here to the
+		// end, growth is what the process keeps, not what the data needs.
+		select {
+		case <-ctx.Done():
+		case <-time.After(30 * time.Second):
+			rssAfterImport, afterImportAt = rss(pid), time.Since(start)
+		}
 	}()
 	go func() { // a sync: a new repository registered and mirrored
 		defer side.Done()
@@ -194,11 +203,18 @@ func run() int {
 		fmt.Printf("  error: %s\n", e)
 	}
 	fmt.Printf("soak: resident memory %.1f MiB at start, %.1f MiB at end (%+.1f %%)\n", float64(rssStart)/1024, float64(rssEnd)/1024, growth)
+	steady := 0.0
+	if rssAfterImport > 0 {
+		steady = float64(rssEnd-rssAfterImport) / float64(rssAfterImport) * 100
+		fmt.Printf("soak: resident memory %.1f MiB 30 s after the import ended (%s into the soak), %.1f MiB at end (%+.1f %%)\n",
+			float64(rssAfterImport)/1024, afterImportAt.Round(time.Second), float64(rssEnd)/1024, steady)
+	}
+	fmt.Printf("soak: at end, %s\n", memSplit(pid))
 	fmt.Printf("soak: import during the soak: %s\n", importRes)
 	fmt.Printf("soak: sync during the soak: %s\n", syncRes)
 	out, _ := json.Marshal(map[string]any{"bench": "soak", "connections": *conns, "seconds": duration.Seconds(), "requests": stats.n,
 		"errors": stats.errors, "p50_ms": stats.p(0.5), "p99_ms": stats.p(0.99), "rss_start_kb": rssStart, "rss_end_kb": rssEnd,
-		"rss_growth_pct": growth, "import": importRes, "sync": syncRes})
+		"rss_growth_pct": growth, "rss_after_import_kb": rssAfterImport, "rss_growth_after_import_pct": steady, "import": importRes, "sync": syncRes})
 	fmt.Println(string(out))
 	if stats.errors > 0 || growth > 10 {
 		return 1
@@ -401,6 +417,23 @@ func traffic(base string, reqs []request, conns int, d time.Duration) *result {
 	}
 	wg.Wait()
 	return res
+}
+
+// memSplit tells anonymous memory (heaps, caches) from file pages mapped
+// by the process (the binary, the search index's segments).
+func memSplit(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "memory split unavailable: " + err.Error()
+	}
+	var parts []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && (f[0] == "RssAnon:" || f[0] == "RssFile:") {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			parts = append(parts, fmt.Sprintf("%s %.1f MiB", strings.TrimSuffix(f[0], ":"), float64(kb)/1024))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // rss is the resident memory of a process in KiB.
