@@ -34,6 +34,7 @@ func main() {
 	for _, f := range files {
 		rows = append(rows, parse(f)...)
 	}
+	rows = append(rows, derived(rows)...)
 	host, _ := os.Hostname()
 	fmt.Printf("Date: %s · machine: %s, %d cores, %s · commit: %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), cpuModel(), *commit)
 	fmt.Println("| area | measure | value |")
@@ -87,6 +88,27 @@ func parse(path string) []row {
 				out = append(out, row{section, name + " " + k, format(m[k])})
 			}
 		}
+	}
+	return out
+}
+
+// derived adds the ratios a benchmark's reference makes: the store's
+// insert against sqlite3's .import of the same rows into the same schema.
+func derived(rows []row) []row {
+	val := func(section, name string) float64 {
+		for _, r := range rows {
+			if r.section == section && r.name == name {
+				v, err := strconv.ParseFloat(r.value, 64)
+				if err == nil {
+					return v
+				}
+			}
+		}
+		return 0
+	}
+	var out []row
+	if store, ref := val("store", "InsertPurchases rows/s"), val("store", "InsertPurchasesSQLite3 rows/s"); store > 0 && ref > 0 {
+		out = append(out, row{"store", "insert time ÷ sqlite3 .import of the same rows and schema (×)", strconv.FormatFloat(ref/store, 'f', 2, 64)})
 	}
 	return out
 }
