@@ -56,7 +56,11 @@ func main() {
 		os.Exit(childSync(os.Args[2:]))
 	}
 	if len(os.Args) > 2 && os.Args[1] == "serve" {
-		os.Exit(serveOnly(os.Args[2]))
+		addr := "127.0.0.1:0"
+		if len(os.Args) > 3 {
+			addr = os.Args[3]
+		}
+		os.Exit(serveOnly(os.Args[2], addr))
 	}
 	os.Exit(orchestrate(os.Args[1:]))
 }
@@ -238,14 +242,19 @@ type measurement struct {
 }
 
 type comparison struct {
-	What        string      `json:"what"`
-	Acervo      measurement `json:"acervo"`
-	Git         measurement `json:"git"`
-	TimeRatio   float64     `json:"timeRatio"`
-	CPURatio    float64     `json:"cpuRatio"`
-	MemRatio    float64     `json:"memoryRatio"`
-	TimeTarget  float64     `json:"timeTarget"`
-	MemoryLimit float64     `json:"memoryTarget"`
+	What      string      `json:"what"`
+	Acervo    measurement `json:"acervo"`
+	Git       measurement `json:"git"`
+	TimeRatio float64     `json:"timeRatio"`
+	// PairedRatio is the median of each run's ratio to the git run just
+	// before it: steadier than the ratio of medians when the machine's
+	// load changes during the benchmark.
+	PairedRatio float64 `json:"pairedTimeRatio"`
+	Load        string  `json:"loadAverage"` // when the comparison ended
+	CPURatio    float64 `json:"cpuRatio"`
+	MemRatio    float64 `json:"memoryRatio"`
+	TimeTarget  float64 `json:"timeTarget"`
+	MemoryLimit float64 `json:"memoryTarget"`
 }
 
 // measure runs cmd under /usr/bin/time and returns its wall time, CPU
@@ -421,6 +430,10 @@ func run(c config) error {
 		defer os.RemoveAll(d)
 		c.work = d
 	}
+	startLoad := "?"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		startLoad = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
 	src := filepath.Join(c.work, "src")
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
 
@@ -561,12 +574,13 @@ func run(c config) error {
 	}
 
 	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("load average at the end: %s", load)
-	fmt.Printf("%-38s %9s %9s %7s %9s %9s %7s %10s %9s %7s\n", "operation", "acervo s", "git s", "time ×", "acervo cpu", "git cpu", "cpu ×", "acervo MiB", "git MiB", "mem ×")
+	fmt.Printf("load average at the start: %s, at the end: %s", startLoad, load)
+	fmt.Printf("%-38s %9s %9s %7s %8s %9s %9s %7s %10s %9s %7s  %s\n", "operation", "acervo s", "git s", "time ×", "paired ×", "acervo cpu", "git cpu", "cpu ×", "acervo MiB", "git MiB", "mem ×", "load after")
 	for _, r := range results {
-		fmt.Printf("%-38s %9.3f %9.3f %6.2f%s %10.3f %9.3f %7.2f %10.1f %9.1f %6.2f%s\n", r.What, r.Acervo.Seconds, r.Git.Seconds, r.TimeRatio,
-			mark(r.TimeRatio <= r.TimeTarget), r.Acervo.CPUSeconds, r.Git.CPUSeconds, r.CPURatio,
-			float64(r.Acervo.MaxRSS)/1024, float64(r.Git.MaxRSS)/1024, r.MemRatio, mark(r.MemRatio <= 2))
+		fmt.Printf("%-38s %9.3f %9.3f %6.2f%s %8.2f %10.3f %9.3f %7.2f %10.1f %9.1f %6.2f%s  %s\n", r.What, r.Acervo.Seconds, r.Git.Seconds, r.TimeRatio,
+			mark(r.TimeRatio <= r.TimeTarget), r.PairedRatio, r.Acervo.CPUSeconds, r.Git.CPUSeconds, r.CPURatio,
+			float64(r.Acervo.MaxRSS)/1024, float64(r.Git.MaxRSS)/1024, r.MemRatio, mark(r.MemRatio <= 2), r.Load)
+		fmt.Printf("%-38s runs: acervo %s; git %s\n", "", fmtRuns(r.Acervo.Runs), fmtRuns(r.Git.Runs))
 	}
 	fmt.Printf("acervo with the store open and nothing to sync: %.1f MiB\n", float64(idle)/1024)
 	fmt.Println("targets: no-change ≤ 1.2×, first mirror ≤ 1.3×, fetch ≤ 1.3×, memory ≤ 2× (✓ met, ✗ missed)")
@@ -595,9 +609,10 @@ func repoHandler(src string) http.Handler {
 }
 
 // serveOnly serves <work>/src of an earlier run with -work until killed,
-// printing its base URL, to profile single syncs by hand.
-func serveOnly(work string) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// printing its base URL, to profile single syncs by hand (on addr: the
+// earlier run's address serves the mirrors it registered).
+func serveOnly(work, addr string) int {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -608,6 +623,14 @@ func serveOnly(work string) int {
 		return 1
 	}
 	return 0
+}
+
+func fmtRuns(rs []float64) string {
+	var parts []string
+	for _, r := range rs {
+		parts = append(parts, fmt.Sprintf("%.3f", r))
+	}
+	return strings.Join(parts, " ")
 }
 
 func mark(ok bool) string {
@@ -621,6 +644,18 @@ func compare(what string, a, g measurement, target float64) comparison {
 	c := comparison{What: what, Acervo: a, Git: g, TimeTarget: target, MemoryLimit: 2}
 	if g.Seconds > 0 {
 		c.TimeRatio = a.Seconds / g.Seconds
+	}
+	var paired []time.Duration
+	for i := range min(len(a.Runs), len(g.Runs)) {
+		if g.Runs[i] > 0 {
+			paired = append(paired, time.Duration(a.Runs[i]/g.Runs[i]*float64(time.Second)))
+		}
+	}
+	if len(paired) > 0 {
+		c.PairedRatio = median(paired).Seconds()
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		c.Load = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
 	if g.CPUSeconds > 0 {
 		c.CPURatio = a.CPUSeconds / g.CPUSeconds
