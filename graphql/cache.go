@@ -2,6 +2,7 @@ package graphql
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/acervo-co/acervo/registry"
@@ -17,7 +18,7 @@ import (
 // version it was read under is still current, so a cache never holds a
 // record older than its version.
 type recordCache[V any] struct {
-	kind    string
+	kinds   []string // the records depend on these kinds
 	version func(kind string) int64
 	max     int
 
@@ -26,8 +27,18 @@ type recordCache[V any] struct {
 	recs map[string]V
 }
 
-func newRecordCache[V any](kind string, version func(string) int64, max int) *recordCache[V] {
-	return &recordCache[V]{kind: kind, version: version, max: max, recs: map[string]V{}}
+func newRecordCache[V any](version func(string) int64, max int, kinds ...string) *recordCache[V] {
+	return &recordCache[V]{kinds: kinds, version: version, max: max, recs: map[string]V{}}
+}
+
+// current sums the versions of the kinds (each only grows, so the sum
+// moves whenever one does).
+func (c *recordCache[V]) current() int64 {
+	var v int64
+	for _, k := range c.kinds {
+		v += c.version(k)
+	}
+	return v
 }
 
 // load returns the records of keys: the kept ones, and the others read
@@ -36,7 +47,7 @@ func (c *recordCache[V]) load(ctx context.Context, keys []string, fetch func(ctx
 	if c == nil {
 		return fetch(ctx, keys)
 	}
-	ver := c.version(c.kind)
+	ver := c.current()
 	out := make(map[string]V, len(keys))
 	var missing []string
 	c.mu.Lock()
@@ -59,7 +70,7 @@ func (c *recordCache[V]) load(ctx context.Context, keys []string, fetch func(ctx
 		return nil, err
 	}
 	c.mu.Lock()
-	keep := c.ver == ver && c.version(c.kind) == ver
+	keep := c.ver == ver && c.current() == ver
 	if keep && len(c.recs)+len(got) > c.max {
 		c.recs = map[string]V{}
 	}
@@ -76,8 +87,12 @@ func (c *recordCache[V]) load(ctx context.Context, keys []string, fetch func(ctx
 // caches are the records kept between requests; nil without a search
 // index (nothing tells then when records change).
 type caches struct {
-	entities *recordCache[registry.Entity] // by NIT
-	assets   *recordCache[registry.Asset]  // by id
+	entities  *recordCache[registry.Entity]     // by NIT
+	assets    *recordCache[registry.Asset]      // by id
+	slugs     *recordCache[registry.Asset]      // by slug
+	releases  *recordCache[[]registry.Release]  // by asset id
+	adoptions *recordCache[[]registry.Adoption] // by asset id
+	totals    *recordCache[purchaseTotals]      // by asset id
 }
 
 func newCaches(version func(kind string) int64) *caches {
@@ -85,7 +100,36 @@ func newCaches(version func(kind string) int64) *caches {
 		return nil
 	}
 	return &caches{
-		entities: newRecordCache[registry.Entity](registry.KindEntity, version, 50_000),
-		assets:   newRecordCache[registry.Asset](registry.KindAsset, version, 20_000),
+		entities:  newRecordCache[registry.Entity](version, 50_000, registry.KindEntity),
+		assets:    newRecordCache[registry.Asset](version, 20_000, registry.KindAsset),
+		slugs:     newRecordCache[registry.Asset](version, 20_000, registry.KindAsset),
+		releases:  newRecordCache[[]registry.Release](version, 20_000, registry.KindRelease),
+		adoptions: newRecordCache[[]registry.Adoption](version, 20_000, registry.KindAdoption),
+		totals:    newRecordCache[purchaseTotals](version, 20_000, registry.KindLink, registry.KindPurchase),
 	}
+}
+
+// assetBySlug reads an asset by slug, through the cache when there is one.
+func (a *api) assetBySlug(ctx context.Context, slug string) (registry.Asset, error) {
+	if a.caches == nil {
+		return a.svc.AssetBySlug(ctx, slug)
+	}
+	m, err := a.caches.slugs.load(ctx, []string{slug}, func(ctx context.Context, slugs []string) (map[string]registry.Asset, error) {
+		v, err := a.svc.AssetBySlug(ctx, slugs[0])
+		if errors.Is(err, registry.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return map[string]registry.Asset{slugs[0]: v}, nil
+	})
+	if err != nil {
+		return registry.Asset{}, err
+	}
+	v, ok := m[slug]
+	if !ok {
+		return registry.Asset{}, registry.ErrNotFound
+	}
+	return v, nil
 }

@@ -74,4 +74,59 @@ func TestKeptRecordsFollowWrites(t *testing.T) {
 	if r := e.post("", aq, nil); !strings.Contains(string(r.Body), "Orfeo Renombrado") {
 		t.Fatalf("an adoption's asset after the asset changed: %s", r.Body)
 	}
+	if got := get(); !strings.Contains(got, `"name":"Orfeo Renombrado"`) {
+		t.Fatalf("the asset by slug after it changed: %s", got)
+	}
+
+	// Releases, adoptions and linked purchases of the asset.
+	const dq = `{ asset(slug: "orfeo") { latestRelease { tag } adopterCount purchaseTotals { count suggestedCount } } }`
+	figures := func() string {
+		t.Helper()
+		r := e.post("", dq, nil)
+		if r.Status != 200 || strings.Contains(string(r.Body), `"errors"`) {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		return string(r.Body)
+	}
+	before = figures()
+	if figures() != before {
+		t.Fatal("the same query answered differently")
+	}
+	ev := func(action string) *registry.AuditEvent {
+		return &registry.AuditEvent{At: t0, Actor: "system:test", Action: action, TargetKind: "test", TargetID: "test"}
+	}
+	rel := registry.Release{ID: "rel-orfeo-9", AssetID: idOrfeo, Tag: "v9.0.0", IsRelease: true, Version: "9.0.0", Commit: strings.Repeat("9", 40), Date: at(-1)}
+	if _, err := e.store.Store.Releases().Upsert(ctx, &rel, ev("release.upsert")); err != nil {
+		t.Fatal(err)
+	}
+	ad := registry.Adoption{ID: "ad-new-orfeo", EntityNIT: "890399010", AssetID: idOrfeo, ReleaseTag: "v9.0.0", Status: registry.AdoptionProduction,
+		Verification: registry.VerificationSelfDeclared, CreatedAt: t0, UpdatedAt: t0}
+	if err := e.store.Store.Adoptions().Create(ctx, &ad, ev("adoption.create")); err != nil {
+		t.Fatal(err)
+	}
+	l := registry.PurchaseLink{ID: "link-new-orfeo", PurchaseID: idPurchApp, AssetID: idOrfeo, Relation: registry.RelSupport, Score: 0.9, State: registry.LinkSuggested, CreatedAt: t0, UpdatedAt: t0}
+	if _, err := e.store.Store.Links().Upsert(ctx, &l, ev("link.suggest")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.idx.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after = figures()
+	if !strings.Contains(after, `"tag":"v9.0.0"`) || strings.Contains(after, `"adopterCount":`+adopters(before)) ||
+		strings.Contains(after, `"suggestedCount":`+suggested(before)) {
+		t.Fatalf("after a release, an adoption and a link were added:\n%s\nwas\n%s", after, before)
+	}
+}
+
+// adopters and suggested pull figures out of a response.
+func adopters(body string) string  { return figure(body, `"adopterCount":`) }
+func suggested(body string) string { return figure(body, `"suggestedCount":`) }
+
+func figure(body, key string) string {
+	_, rest, _ := strings.Cut(body, key)
+	end := strings.IndexAny(rest, ",}")
+	if end < 0 {
+		return rest
+	}
+	return rest[:end]
 }

@@ -125,21 +125,23 @@ func fetchEntities(st registry.Store) func(ctx context.Context, nits []string) (
 	}
 }
 
-// newLoaders makes one request's loaders; c (nil: none) keeps entities and
-// assets between requests.
+// cached reads through c (nil: straight to fetch).
+func cached[V any](c *recordCache[V], fetch func(ctx context.Context, keys []string) (map[string]V, error)) func(ctx context.Context, keys []string) (map[string]V, error) {
+	if c == nil {
+		return fetch
+	}
+	return func(ctx context.Context, keys []string) (map[string]V, error) { return c.load(ctx, keys, fetch) }
+}
+
+// newLoaders makes one request's loaders; c (nil: none) keeps records
+// between requests.
 func newLoaders(st registry.Store, c *caches) *loaders {
-	fa, fe := fetchAssets(st), fetchEntities(st)
-	if c != nil {
-		fa = func(ctx context.Context, ids []string) (map[string]registry.Asset, error) {
-			return c.assets.load(ctx, ids, fetchAssets(st))
-		}
-		fe = func(ctx context.Context, nits []string) (map[string]registry.Entity, error) {
-			return c.entities.load(ctx, nits, fetchEntities(st))
-		}
+	if c == nil {
+		c = &caches{}
 	}
 	return &loaders{
-		assets:   newLoader(fa),
-		entities: newLoader(fe),
+		assets:   newLoader(cached(c.assets, fetchAssets(st))),
+		entities: newLoader(cached(c.entities, fetchEntities(st))),
 		purchases: newLoader(func(ctx context.Context, ids []string) (map[string]registry.Purchase, error) {
 			ps, err := st.Purchases().GetMany(ctx, ids)
 			m := make(map[string]registry.Purchase, len(ps))
@@ -148,8 +150,11 @@ func newLoaders(st registry.Store, c *caches) *loaders {
 			}
 			return m, err
 		}),
-		releases: newLoader(func(ctx context.Context, ids []string) (map[string][]registry.Release, error) {
+		releases: newLoader(cached(c.releases, func(ctx context.Context, ids []string) (map[string][]registry.Release, error) {
 			rs, err := st.Releases().ForAssets(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
 			m := make(map[string][]registry.Release, len(ids))
 			for _, id := range ids {
 				m[id] = nil
@@ -157,10 +162,13 @@ func newLoaders(st registry.Store, c *caches) *loaders {
 			for _, r := range rs {
 				m[r.AssetID] = append(m[r.AssetID], r)
 			}
-			return m, err
-		}),
-		adoptions: newLoader(func(ctx context.Context, ids []string) (map[string][]registry.Adoption, error) {
+			return m, nil
+		})),
+		adoptions: newLoader(cached(c.adoptions, func(ctx context.Context, ids []string) (map[string][]registry.Adoption, error) {
 			as, err := st.Adoptions().ForAssets(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
 			m := make(map[string][]registry.Adoption, len(ids))
 			for _, id := range ids {
 				m[id] = nil
@@ -168,53 +176,11 @@ func newLoaders(st registry.Store, c *caches) *loaders {
 			for _, a := range as {
 				m[a.AssetID] = append(m[a.AssetID], a)
 			}
-			return m, err
-		}),
-		totals: newLoader(func(ctx context.Context, ids []string) (map[string]purchaseTotals, error) {
-			ls, err := st.Links().ForAssets(ctx, ids, registry.LinkConfirmed, registry.LinkSuggested)
-			if err != nil {
-				return nil, err
-			}
-			m := make(map[string]purchaseTotals, len(ids))
-			for _, id := range ids {
-				m[id] = purchaseTotals{}
-			}
-			pids := map[string]bool{}
-			for _, l := range ls {
-				pids[l.PurchaseID] = true
-			}
-			if len(pids) == 0 {
-				return m, nil
-			}
-			list := make([]string, 0, len(pids))
-			for id := range pids {
-				list = append(list, id)
-			}
-			ps, err := st.Purchases().GetMany(ctx, list)
-			if err != nil {
-				return nil, err
-			}
-			value := make(map[string]int64, len(ps))
-			for _, p := range ps {
-				value[p.ID] = p.Value
-			}
-			for _, l := range ls {
-				t := m[l.AssetID]
-				v, ok := value[l.PurchaseID]
-				if !ok {
-					continue
-				}
-				if l.State == registry.LinkConfirmed {
-					t.Count++
-					t.Total += v
-				} else {
-					t.SuggestedCount++
-					t.SuggestedTotal += v
-				}
-				m[l.AssetID] = t
-			}
 			return m, nil
-		}),
+		})),
+		totals: newLoader(cached(c.totals, func(ctx context.Context, ids []string) (map[string]purchaseTotals, error) {
+			return fetchTotals(ctx, st, ids)
+		})),
 		adoptionBy: newLoader(func(ctx context.Context, ids []string) (map[string]registry.Adoption, error) {
 			m := make(map[string]registry.Adoption, len(ids))
 			for _, id := range ids {
@@ -230,6 +196,54 @@ func newLoaders(st registry.Store, c *caches) *loaders {
 			return m, nil
 		}),
 	}
+}
+
+// fetchTotals sums the confirmed and suggested purchases linked to each
+// asset.
+func fetchTotals(ctx context.Context, st registry.Store, ids []string) (map[string]purchaseTotals, error) {
+	ls, err := st.Links().ForAssets(ctx, ids, registry.LinkConfirmed, registry.LinkSuggested)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]purchaseTotals, len(ids))
+	for _, id := range ids {
+		m[id] = purchaseTotals{}
+	}
+	pids := map[string]bool{}
+	for _, l := range ls {
+		pids[l.PurchaseID] = true
+	}
+	if len(pids) == 0 {
+		return m, nil
+	}
+	list := make([]string, 0, len(pids))
+	for id := range pids {
+		list = append(list, id)
+	}
+	ps, err := st.Purchases().GetMany(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	value := make(map[string]int64, len(ps))
+	for _, p := range ps {
+		value[p.ID] = p.Value
+	}
+	for _, l := range ls {
+		t := m[l.AssetID]
+		v, ok := value[l.PurchaseID]
+		if !ok {
+			continue
+		}
+		if l.State == registry.LinkConfirmed {
+			t.Count++
+			t.Total += v
+		} else {
+			t.SuggestedCount++
+			t.SuggestedTotal += v
+		}
+		m[l.AssetID] = t
+	}
+	return m, nil
 }
 
 type loadersKey struct{}

@@ -218,7 +218,7 @@ func (a *api) queryFields() gql.Fields {
 			"facetSize": {Type: gql.Int, DefaultValue: 10, Description: "Values per facet (0 to 50)."},
 		}), Resolve: a.resolveAssets},
 		"asset": {Type: t.asset, Args: gql.FieldConfigArgument{"slug": {Type: gql.NewNonNull(gql.String)}}, Resolve: func(p gql.ResolveParams) (interface{}, error) {
-			v, err := a.svc.AssetBySlug(p.Context, argStr(p, "slug"))
+			v, err := a.assetBySlug(p.Context, argStr(p, "slug"))
 			if isNotFound(err) {
 				return nil, nil
 			}

@@ -51,22 +51,26 @@ func BenchmarkScenarios(b *testing.B) {
 		b.Run(sc.name+"/graphql", func(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
+			cpu := cpuTime()
 			for b.Loop() {
 				if err := serve(ctx, h, sc.query, sc.vars(i)); err != nil {
 					b.Fatal(err)
 				}
 				i++
 			}
+			b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 		})
 		b.Run(sc.name+"/direct", func(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
+			cpu := cpuTime()
 			for b.Loop() {
 				if err := sc.direct(ctx, i); err != nil {
 					b.Fatal(err)
 				}
 				i++
 			}
+			b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 		})
 	}
 }
