@@ -424,7 +424,7 @@ func distinct(a, b string) string {
 // import writes, not the stored id, revision or timestamps. Two rows that
 // normalise to the same purchase have the same hash.
 func RowHash(p *registry.Purchase) string {
-	var h rowHasher
+	h := rowHasher{buf: make([]byte, 0, 1024)}
 	return h.sum(p)
 }
 

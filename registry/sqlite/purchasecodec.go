@@ -90,6 +90,13 @@ func (e *penc) party(p registry.Party) {
 
 // encodePurchase appends the binary form of p to buf.
 func encodePurchase(buf []byte, p *registry.Purchase) ([]byte, error) {
+	if buf == nil {
+		// One allocation: the text, and room for lengths, numbers and times.
+		n := 160 + len(p.ID) + len(p.Source) + len(p.ContractID) + len(p.ProcessID) + len(p.URL) + len(p.BuyerNIT) +
+			len(p.BuyerName) + len(p.Supplier.Name) + len(p.LegalRep.Name) + len(p.Description) + len(p.Object) +
+			len(p.Modality) + len(p.ContractType) + len(p.Status) + len(p.RowHash) + 12*(len(p.UNSPSC)+len(p.SoftwareReasons))
+		buf = make([]byte, 0, n)
+	}
 	e := penc{b: append(buf, purchaseV1)}
 	e.str(p.ID)
 	e.str(p.Source)
