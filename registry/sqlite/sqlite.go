@@ -532,4 +532,3 @@ func b2i(b bool) int {
 	}
 	return 0
 }
-
