@@ -173,8 +173,8 @@ func TestFacetsMatchBleve(t *testing.T) {
 	}
 }
 
-// TestTextFacetsFollowChanges: the facets of a text search, kept between
-// searches, change when a matching asset is added or changed.
+// TestTextFacetsFollowChanges: the hits and facets of a text search, kept
+// between searches, change when a matching asset is added or changed.
 func TestTextFacetsFollowChanges(t *testing.T) {
 	st := openStore(t)
 	ctx := t.Context()
@@ -204,12 +204,19 @@ func TestTextFacetsFollowChanges(t *testing.T) {
 	if count("categories", "x") != 1 || count("categories", "x") != 1 {
 		t.Fatal("facets before the change")
 	}
+	q := AssetQuery{Text: "gestión", Highlight: true}
+	if got := ids(t, ix, q); !reflect.DeepEqual(got, []string{"a1"}) || !reflect.DeepEqual(ids(t, ix, q), got) {
+		t.Fatalf("hits before the change: %v", got)
+	}
 	addAsset(t, st, "a2", "Archivo", "gestión de archivos", "x")
 	if _, err := ix.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := count("categories", "x"); got != 2 {
 		t.Fatalf("after an asset was added: %d", got)
+	}
+	if got := ids(t, ix, q); !reflect.DeepEqual(got, []string{"a1", "a2"}) {
+		t.Fatalf("hits after an asset was added: %v", got)
 	}
 	a1, err = st.Assets().Get(ctx, a1.ID)
 	if err != nil {

@@ -69,7 +69,8 @@ type Index struct {
 	closed   atomic.Bool
 	building atomic.Bool
 	rebuilds atomic.Int64
-	facets   facetCache
+	facets   seqCache[[]Facet] // facet counts by query and filters
+	results  seqCache[Result]  // asset searches (Result is shared: read only)
 	// facetTabs counts the assets' facets (facets.go).
 	facetTabs *facetTables
 	// versions: by kind of record, a counter (vctr) taken when the index
@@ -152,7 +153,8 @@ func Open(ctx context.Context, store registry.Store, opts Options) (*Index, erro
 	if opts.OpenTimeout <= 0 {
 		opts.OpenTimeout = 5 * time.Second
 	}
-	ix := &Index{store: store, log: opts.Logger, opts: opts, kick: make(chan struct{}, 1), facetTabs: newFacetTables(assetFacetFields)}
+	ix := &Index{store: store, log: opts.Logger, opts: opts, kick: make(chan struct{}, 1), facetTabs: newFacetTables(assetFacetFields),
+		facets: seqCache[[]Facet]{max: 1024}, results: seqCache[Result]{max: 512}}
 	idx, fresh, err := ix.openDir(opts.Dir)
 	if err != nil {
 		return nil, err

@@ -286,7 +286,8 @@ var assetTextFields = []fieldBoost{
 
 var purchaseTextFields = []fieldBoost{{"description", 2, true}, {"parties", 1, true}}
 
-// SearchAssets finds assets.
+// SearchAssets finds assets. The Result may be shared with other callers
+// of the same search: read it, do not modify it.
 func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error) {
 	hasText := strings.TrimSpace(q.Text) != ""
 	spec, err := assetSort(q.Sort, hasText)
@@ -297,15 +298,25 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 	if q.Highlight && hasText {
 		hl = []string{"name", "aliases", "description", "descriptionEn"}
 	}
-	// Facets cost a walk of every hit, up to every asset: they are kept,
-	// by query and filters, until the index applies another change (seq
-	// is read before the search, and the index stores it only after the
-	// change is searchable, so counts never outlive the state they count).
-	facetSize, key, seq := q.FacetSize, "", ix.Seq()
+	// Searches are kept, by everything that shapes their answer, until the
+	// index applies another change: the catalogue's first pages and
+	// popular words repeat. Facets cost a walk of every hit, up to every
+	// asset: they are also kept apart, by query and filters, for the other
+	// pages of a search. seq is read before the search, and the index
+	// stores it only after a change is searchable, so nothing kept
+	// outlives the state it describes.
+	seq := ix.Seq()
+	filters := fmt.Sprintf("%s|%v|%s|%s|%s|%s|%s|%s|%s|%s", q.Kind, boolKey(q.Active), q.Category, q.License, q.Language,
+		q.DevelopmentStatus, q.PublisherNIT, q.AdopterNIT, q.Department, strings.Join(strings.Fields(q.Text), " "))
+	rkey := fmt.Sprintf("%s|%d|%d|%q|%q|%v|%d|%v|%s", spec.name, q.Page.First, q.Page.Last, q.Page.After, q.Page.Before, q.Page.WantTotal,
+		q.FacetSize, len(hl) > 0, filters)
+	if r, ok := ix.results.get(rkey, seq); ok {
+		return r, nil
+	}
+	facetSize, key := q.FacetSize, ""
 	var cached []Facet
 	if facetSize > 0 {
-		key = fmt.Sprintf("%d|%s|%v|%s|%s|%s|%s|%s|%s|%s|%s", facetSize, q.Kind, boolKey(q.Active), q.Category, q.License, q.Language,
-			q.DevelopmentStatus, q.PublisherNIT, q.AdopterNIT, q.Department, strings.Join(strings.Fields(q.Text), " "))
+		key = strconv.Itoa(facetSize) + "|" + filters
 		if fs, ok := ix.facets.get(key, seq); ok {
 			cached, facetSize = fs, 0
 		}
@@ -317,9 +328,10 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 	switch {
 	case cached != nil:
 		res.Facets = cached
-	case key != "":
+	case key != "" && res.Facets != nil:
 		ix.facets.put(key, seq, res.Facets)
 	}
+	ix.results.put(rkey, seq, res)
 	return res, nil
 }
 
@@ -330,34 +342,36 @@ func boolKey(b *bool) string {
 	return strconv.FormatBool(*b)
 }
 
-// facetCache keeps facet counts for one index state (seq).
-type facetCache struct {
+// seqCache keeps values for one index state (seq), at most max of them.
+type seqCache[V any] struct {
+	max int
 	mu  sync.Mutex
 	seq int64
-	m   map[string][]Facet
+	m   map[string]V
 }
 
-func (c *facetCache) get(key string, seq int64) ([]Facet, bool) {
+func (c *seqCache[V]) get(key string, seq int64) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.seq != seq || c.m == nil {
-		c.seq, c.m = seq, map[string][]Facet{}
-		return nil, false
+		c.seq, c.m = seq, map[string]V{}
+		var zero V
+		return zero, false
 	}
-	fs, ok := c.m[key]
-	return fs, ok
+	v, ok := c.m[key]
+	return v, ok
 }
 
-func (c *facetCache) put(key string, seq int64, fs []Facet) {
+func (c *seqCache[V]) put(key string, seq int64, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.seq != seq || c.m == nil || fs == nil {
+	if c.seq != seq || c.m == nil {
 		return
 	}
-	if len(c.m) >= 1024 {
-		c.m = map[string][]Facet{}
+	if len(c.m) >= c.max {
+		c.m = map[string]V{}
 	}
-	c.m[key] = fs
+	c.m[key] = v
 }
 
 func (ix *Index) assetQuery(q AssetQuery, hasText bool) func(idx bleve.Index) query.Query {
