@@ -143,7 +143,7 @@ func newRequestID() string {
 }
 
 func (h *Handler) writeJSON(w http.ResponseWriter, status int, v interface{}) {
-	b, err := json.Marshal(v)
+	b, err := encodeResponse(v)
 	if err != nil {
 		h.log.Error("graphql: encoding a response", "err", err)
 		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
