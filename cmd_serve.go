@@ -36,6 +36,7 @@ type serveFlags struct {
 	noSync    bool
 	matchTick time.Duration
 	rates     graphql.RateLimits
+	debugAddr string
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -53,6 +54,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&f.rates.TokenPoints, "rate-token", 5000, "GraphQL points per token or signed-in user and window")
 	fs.DurationVar(&f.rates.Window, "rate-window", time.Hour, "GraphQL rate-limit window")
 	fs.IntVar(&f.rates.Concurrent, "rate-concurrent", 10, "GraphQL requests in flight per caller")
+	fs.StringVar(&f.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; empty: off")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return 2
 	}
@@ -70,6 +72,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return 2
 	}
 	defer ln.Close()
+	if f.debugAddr != "" {
+		stop, err := startDebug(f.debugAddr, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "acervo: %v\n", err)
+			return 2
+		}
+		defer stop()
+	}
 
 	syncCfg, err := f.mirrorFlags.syncConfig(f.storeFlags)
 	if err != nil {

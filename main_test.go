@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -153,6 +154,25 @@ func TestServeHealthAndSecondProcessRefused(t *testing.T) {
 	}
 }
 
+// TestDebugProfiles: --debug-addr serves Go's heap profile on loopback, and
+// nothing of it on the main address.
+func TestDebugProfiles(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	debug := l.Addr().String()
+	l.Close()
+	_, base, stderr := startServe(t, t.TempDir(), "--debug-addr", debug)
+	code, body := get(t, "http://"+debug+"/debug/pprof/heap?debug=1")
+	if code != 200 || !strings.Contains(body, "heap profile") {
+		t.Fatalf("GET /debug/pprof/heap on %s = %d %.200q (stderr %s)", debug, code, body, stderr)
+	}
+	if code, _ := get(t, base+"/debug/pprof/heap"); code == 200 {
+		t.Errorf("the public address serves profiles")
+	}
+}
+
 func TestBadConfigurationExitsTwo(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "not-a-dir")
 	os.WriteFile(file, []byte("x"), 0o600)
@@ -160,6 +180,7 @@ func TestBadConfigurationExitsTwo(t *testing.T) {
 		"data dir is a file": {"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(file, "sub")},
 		"unreachable mongo":  {"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--mongo-uri", "mongodb://127.0.0.1:1/acervo", "--mongo-timeout", "2s"},
 		"unknown flag":       {"serve", "--no-such-flag"},
+		"public debug addr":  {"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--debug-addr", "0.0.0.0:0"},
 		"unknown command":    {"frobnicate"},
 	} {
 		t.Run(name, func(t *testing.T) {
