@@ -262,7 +262,7 @@ func nilIfEmpty(s string) interface{} {
 // connectionType makes the XConnection and XEdge types of a node type.
 func (a *api) connectionType(name string, node gql.Output, edgeExtra gql.Fields, connExtra gql.Fields, totalNullable bool) *gql.Object {
 	edgeFields := gql.Fields{
-		"cursor": {Type: gql.NewNonNull(gql.String), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(edge).cursor(), nil }},
+		"cursor": {Type: gql.NewNonNull(gql.String), Resolve: func(p gql.ResolveParams) (interface{}, error) { c := p.Source.(edge).cursor(); return &c, nil }},
 		"node":   {Type: node, Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(edge).Node, nil }},
 	}
 	for k, v := range edgeExtra {

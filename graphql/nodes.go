@@ -51,7 +51,7 @@ func (a *api) purchaseByID(p gql.ResolveParams, id string) (interface{}, error) 
 }
 
 func nodeID[T any](typ string, id func(*T) string) *gql.Field {
-	return get[T](gql.NewNonNull(gql.ID), "Global id (node, nodes).", func(v *T) interface{} { return globalID(typ, id(v)) })
+	return get[T](gql.NewNonNull(gql.ID), "Global id (node, nodes).", func(v *T) interface{} { s := globalID(typ, id(v)); return &s })
 }
 
 func dbID[T any](id func(*T) string) *gql.Field {

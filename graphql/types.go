@@ -18,12 +18,20 @@ func get[T any](t gql.Output, desc string, fn func(*T) interface{}) *gql.Field {
 }
 
 func str[T any](desc string, fn func(*T) string) *gql.Field {
-	return get[T](gql.String, desc, func(v *T) interface{} { return nilIfEmpty(fn(v)) })
+	return get[T](gql.String, desc, func(v *T) interface{} {
+		if s := fn(v); s != "" {
+			return &s
+		}
+		return nil
+	})
 }
 
 func strNN[T any](desc string, fn func(*T) string) *gql.Field {
-	return get[T](gql.NewNonNull(gql.String), desc, func(v *T) interface{} { return fn(v) })
+	return get[T](gql.NewNonNull(gql.String), desc, func(v *T) interface{} { s := fn(v); return &s })
 }
+
+// String and ID fields answer *string: graphql-go serialises any other
+// value of them with fmt.Sprintf("%v"), a pointer without it.
 
 func strs[T any](desc string, fn func(*T) []string) *gql.Field {
 	return get[T](gql.NewNonNull(gql.NewList(gql.NewNonNull(gql.String))), desc, func(v *T) interface{} {
@@ -278,15 +286,22 @@ func (a *api) buildTypes() {
 		"findings": get[registry.PubliccodeSnapshot](gql.NewNonNull(gql.NewList(gql.NewNonNull(t.finding))), "", func(s *registry.PubliccodeSnapshot) interface{} { return findings(s.Findings) }),
 	}})
 	t.highlight = gql.NewObject(gql.ObjectConfig{Name: "Highlight", Description: "Snippets of a field where the query matched: HTML with the text escaped and matches in <mark>.", Fields: gql.Fields{
-		"field":    {Type: gql.NewNonNull(gql.String), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(highlight).Field, nil }},
-		"snippets": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(gql.String))), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(highlight).Snippets, nil }},
+		"field": {Type: gql.NewNonNull(gql.String), Resolve: func(p gql.ResolveParams) (interface{}, error) { f := p.Source.(highlight).Field; return &f, nil }},
+		"snippets": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(gql.String))), Resolve: func(p gql.ResolveParams) (interface{}, error) {
+			ss := p.Source.(highlight).Snippets
+			out := make([]interface{}, len(ss))
+			for i := range ss {
+				out[i] = &ss[i]
+			}
+			return out, nil
+		}},
 	}})
 	t.facetValue = gql.NewObject(gql.ObjectConfig{Name: "FacetValue", Fields: gql.Fields{
-		"value": {Type: gql.NewNonNull(gql.String), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(facetValue).Value, nil }},
+		"value": {Type: gql.NewNonNull(gql.String), Resolve: func(p gql.ResolveParams) (interface{}, error) { v := p.Source.(facetValue).Value; return &v, nil }},
 		"count": {Type: gql.NewNonNull(gql.Int), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(facetValue).Count, nil }},
 	}})
 	t.facet = gql.NewObject(gql.ObjectConfig{Name: "Facet", Description: "Counts of the values of one field over every matching asset.", Fields: gql.Fields{
-		"field": {Type: gql.NewNonNull(gql.String), Description: "kind, categories, license, languages, developmentStatus, publisherNit or adopterDepartments.", Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(facet).Field, nil }},
+		"field": {Type: gql.NewNonNull(gql.String), Description: "kind, categories, license, languages, developmentStatus, publisherNit or adopterDepartments.", Resolve: func(p gql.ResolveParams) (interface{}, error) { f := p.Source.(facet).Field; return &f, nil }},
 		"values": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(t.facetValue))), Resolve: func(p gql.ResolveParams) (interface{}, error) {
 			f := p.Source.(facet)
 			out := make([]interface{}, len(f.Values))
