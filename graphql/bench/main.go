@@ -400,7 +400,22 @@ func buildScenarios(ctx context.Context, st registry.Store, ix *search.Index, o 
 	for i := range nits {
 		nits[i] = entityNIT((i * 37) % o.sz.Entities)
 	}
-	years := []int{2019, 2020, 2021, 2022, 2023, 2024}
+	// The year each buyer bought in: generate gives purchase p to buyer
+	// (p*31) mod entities in year 2018 + p mod 8, so (entities being a
+	// multiple of 8 at the default sizes) all of a buyer's purchases fall
+	// in the year of its first one. Asking other years would time empty
+	// answers.
+	buyerYear := make([]int, len(nits))
+	for j := range nits {
+		b := (j * 37) % o.sz.Entities
+		buyerYear[j] = 2018
+		for p := 0; p < min(o.sz.Purchases, 31*o.sz.Entities); p++ {
+			if (p*31)%o.sz.Entities == b {
+				buyerYear[j] = 2018 + p%8
+				break
+			}
+		}
+	}
 	// searchText is the i-th search. With -uncached-search each is
 	// written differently (trailing stop words, which match nothing) so
 	// that the index's kept searches and facet counts never answer it.
@@ -470,7 +485,10 @@ func buildScenarios(ctx context.Context, st registry.Store, ix *search.Index, o 
 		return err
 	}
 	buyerDirect := func(ctx context.Context, i int) error {
-		_, err := svc.Purchases(ctx, registry.PurchaseFilter{BuyerNIT: nits[i%len(nits)], Year: years[i%len(years)], Page: registry.Page{First: 20, WantTotal: true}})
+		l, err := svc.Purchases(ctx, registry.PurchaseFilter{BuyerNIT: nits[i%len(nits)], Year: buyerYear[i%len(nits)], Page: registry.Page{First: 20, WantTotal: true}})
+		if err == nil && len(l.Items) == 0 {
+			err = fmt.Errorf("buyer %s bought nothing in %d: the benchmark would time empty answers", nits[i%len(nits)], buyerYear[i%len(nits)])
+		}
 		return err
 	}
 	outdatedDirect := func(ctx context.Context, i int) error {
@@ -504,7 +522,7 @@ func buildScenarios(ctx context.Context, st registry.Store, ix *search.Index, o 
 		{"asset search with facets", searchQuery, func(i int) map[string]any { return map[string]any{"q": searchText(i)} }, searchDirect},
 		{"asset page", assetPageQuery, func(i int) map[string]any { return map[string]any{"slug": slugs[i%len(slugs)]} }, pageDirect},
 		{"buyer's purchases by year", buyerYearQuery, func(i int) map[string]any {
-			return map[string]any{"buyer": nits[i%len(nits)], "year": years[i%len(years)]}
+			return map[string]any{"buyer": nits[i%len(nits)], "year": buyerYear[i%len(nits)]}
 		}, buyerDirect},
 		{"outdated adoptions of an entity", outdatedQuery, func(i int) map[string]any { return map[string]any{"nit": nits[i%len(nits)]} }, outdatedDirect},
 	}, nil
