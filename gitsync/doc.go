@@ -8,4 +8,11 @@
 // listing uses an http.Client whose dialer checks each resolved address,
 // and the git CLI runs with http.proxy pointing at a per-sync loopback proxy
 // that applies the same policy, counts bytes and refuses redirects.
+//
+// A mirror's objects are read through long-running `git cat-file`
+// processes when the git CLI is in use (git maps the pack indexes; go-git
+// would read and checksum them into memory at every sync), with go-git's
+// own reader otherwise. Releases are written in batches when the Service
+// offers RecordReleases. Next to each mirror are its lock file and caches
+// of licence classifications by blob and language counts by tree.
 package gitsync

@@ -2,6 +2,7 @@ package gitsync
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -37,14 +38,40 @@ const (
 // reader for every object) until close is called; pack indexes are read
 // through a buffer.
 func openMirror(dir string) (*git.Repository, func(), error) {
-	st := filesystem.NewStorageWithOptions(bufferedIdxFS{osfs.New(dir, osfs.WithBoundOS())}, cache.NewObjectLRU(4*cache.MiByte),
-		filesystem.Options{LargeObjectThreshold: 1 << 20, MaxOpenDescriptors: 4})
+	st, err := openMirrorStorage(dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	r, err := git.Open(st, nil)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
 	return r, func() { st.Close() }, nil
+}
+
+func openMirrorStorage(dir string) (*filesystem.Storage, error) {
+	return filesystem.NewStorageWithOptions(bufferedIdxFS{osfs.New(dir, osfs.WithBoundOS())}, cache.NewObjectLRU(4*cache.MiByte),
+		filesystem.Options{LargeObjectThreshold: 1 << 20, MaxOpenDescriptors: 4}), nil
+}
+
+// openReader opens a mirror for reading: its objects through git
+// cat-file when the git CLI is in use, else with go-git alone.
+func (s *Syncer) openReader(ctx context.Context, dir string) (*git.Repository, func(), error) {
+	if s.useGo {
+		return openMirror(dir)
+	}
+	st, closeSt, err := s.openCatFileMirror(ctx, dir)
+	if err != nil {
+		s.log.Warn("git cat-file did not start; reading the mirror with go-git", "dir", dir, "err", err)
+		return openMirror(dir)
+	}
+	r, err := git.Open(st, nil)
+	if err != nil {
+		closeSt()
+		return nil, nil, err
+	}
+	return r, closeSt, nil
 }
 
 // bufferedIdxFS reads pack index files (*.idx) through a buffer: go-git's

@@ -392,7 +392,7 @@ func removeStale(dir string) {
 // holds for the asset) and the head's metadata.
 func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, refs remoteRefs, stored []registry.Release, res *Result) error {
 	started := time.Now()
-	repo, closeRepo, err := openMirror(dir)
+	repo, closeRepo, err := s.openReader(ctx, dir)
 	if err != nil {
 		return fmt.Errorf("open mirror: %w", err)
 	}
@@ -415,7 +415,7 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 		}
 	}()
 	more := func() (*extractor, func(), error) {
-		r, closeR, err := openMirror(dir)
+		r, closeR, err := s.openReader(ctx, dir)
 		if err != nil {
 			return nil, nil, err
 		}
