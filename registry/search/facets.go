@@ -5,8 +5,8 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
@@ -136,84 +136,115 @@ func (ft *facetTables) build(t *segTable, snap *scorch.IndexSnapshot, offset, n 
 	return nil
 }
 
-// count walks the matches of q in idx and counts their facet values, the
-// way bleve's terms facets do: per field the size most frequent values
-// (ties by value), Other the occurrences beyond them, Missing the hits
-// without a value. ok is false when idx is not a scorch index (the caller
-// then asks bleve).
-func (ft *facetTables) count(ctx context.Context, idx bleve.Index, q query.Query, size int) (facets []Facet, total uint64, ok bool, err error) {
-	adv, err := idx.Advanced()
-	if err != nil {
-		return nil, 0, false, err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, 0, false, err
-	}
-	defer r.Close()
-	snap, isSnap := r.(*scorch.IndexSnapshot)
-	if !isSnap {
-		return nil, 0, false, nil
-	}
-	tabs, offsets, err := ft.tables(snap)
-	if err != nil {
-		return nil, 0, false, err
-	}
-	s, err := q.Searcher(ctx, r, idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
-	if err != nil {
-		return nil, 0, false, err
-	}
-	defer s.Close()
-	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0), IndexReader: r}
+// facetCounter adds up the facet values of the matches of one search.
+type facetCounter struct {
+	ft      *facetTables
+	ok      bool // the search ran on a scorch snapshot: the counts hold
+	tabs    []*segTable
+	offsets []uint64
+	keys    []facetKey
+	counts  []int32
+	occ     []int // value occurrences per field
+	missing []int // hits without the field
+	seen    []bool
+	seg     int
+	total   uint64
+}
 
-	ft.mu.Lock()
-	keys := ft.values[:len(ft.values):len(ft.values)] // ids of these tables are below len
-	ft.mu.Unlock()
-	counts := make([]int32, len(keys))
-	nf := len(ft.fields)
-	occ := make([]int, nf)     // value occurrences per field
-	missing := make([]int, nf) // hits without the field
-	seen := make([]bool, nf)
-	seg := 0
-	for {
-		dm, err := s.Next(sctx)
-		if err != nil {
-			return nil, 0, false, err
-		}
-		if dm == nil {
-			break
-		}
-		total++
-		if total%4096 == 0 && ctx.Err() != nil {
-			return nil, 0, false, ctx.Err()
-		}
-		n := dm.IndexInternalID.Value()
-		if seg >= len(offsets) || n < offsets[seg] || (seg+1 < len(offsets) && n >= offsets[seg+1]) {
-			seg = sort.Search(len(offsets), func(i int) bool { return offsets[i] > n }) - 1
-		}
-		sctx.DocumentMatchPool.Put(dm)
-		if seg < 0 {
-			continue
-		}
-		t := tabs[seg]
-		local := n - offsets[seg]
-		if local+1 >= uint64(len(t.start)) {
-			continue
-		}
-		clear(seen)
-		for _, id := range t.vals[t.start[local]:t.start[local+1]] {
-			f := keys[id].field
-			seen[f] = true
-			occ[f]++
-			counts[id]++
-		}
-		for f, ok := range seen {
-			if !ok {
-				missing[f]++
-			}
+// start prepares the counter for a search of snap.
+func (fc *facetCounter) start(snap *scorch.IndexSnapshot) error {
+	tabs, offsets, err := fc.ft.tables(snap)
+	if err != nil {
+		return err
+	}
+	fc.ft.mu.Lock()
+	fc.keys = fc.ft.values[:len(fc.ft.values):len(fc.ft.values)] // ids of these tables are below len
+	fc.ft.mu.Unlock()
+	nf := len(fc.ft.fields)
+	fc.tabs, fc.offsets, fc.ok = tabs, offsets, true
+	fc.counts = make([]int32, len(fc.keys))
+	fc.occ, fc.missing, fc.seen = make([]int, nf), make([]int, nf), make([]bool, nf)
+	return nil
+}
+
+// add counts the document of global number n.
+func (fc *facetCounter) add(n uint64) {
+	fc.total++
+	offsets := fc.offsets
+	if fc.seg >= len(offsets) || n < offsets[fc.seg] || (fc.seg+1 < len(offsets) && n >= offsets[fc.seg+1]) {
+		fc.seg = sort.Search(len(offsets), func(i int) bool { return offsets[i] > n }) - 1
+	}
+	if fc.seg < 0 {
+		fc.seg = 0
+		return
+	}
+	t := fc.tabs[fc.seg]
+	local := n - offsets[fc.seg]
+	if local+1 >= uint64(len(t.start)) {
+		return
+	}
+	clear(fc.seen)
+	for _, id := range t.vals[t.start[local]:t.start[local+1]] {
+		f := fc.keys[id].field
+		fc.seen[f] = true
+		fc.occ[f]++
+		fc.counts[id]++
+	}
+	for f, ok := range fc.seen {
+		if !ok {
+			fc.missing[f]++
 		}
 	}
-	return facetResults(ft.fields, keys, counts, occ, missing, size), total, true, nil
+}
+
+func (fc *facetCounter) results(size int) []Facet {
+	return facetResults(fc.ft.fields, fc.keys, fc.counts, fc.occ, fc.missing, size)
+}
+
+// countingQuery is q whose searcher also counts the facets of every match
+// it yields into fc: the search that ranks the hits counts them in the
+// same walk. (bleve's collector only calls Next on the top searcher, and
+// walks every match to count the total.)
+type countingQuery struct {
+	query.Query
+	fc *facetCounter
+}
+
+func (c countingQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	s, err := c.Query.Searcher(ctx, r, m, o)
+	if err != nil {
+		return nil, err
+	}
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return s, nil // fc.ok stays false: the caller counts otherwise
+	}
+	if err := c.fc.start(snap); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return countingSearcher{s, c.fc}, nil
+}
+
+type countingSearcher struct {
+	bsearch.Searcher
+	fc *facetCounter
+}
+
+func (c countingSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	dm, err := c.Searcher.Next(ctx)
+	if dm != nil {
+		c.fc.add(dm.IndexInternalID.Value())
+	}
+	return dm, err
+}
+
+func (c countingSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	dm, err := c.Searcher.Advance(ctx, id)
+	if dm != nil {
+		c.fc.add(dm.IndexInternalID.Value())
+	}
+	return dm, err
 }
 
 // facetResults turns counts into facets, in the order of fields.

@@ -120,6 +120,11 @@ func TestFacetsMatchBleve(t *testing.T) {
 					}
 				}
 			}
+			defer func() {
+				if n := ix.facetFallbacks.Load(); n != 0 {
+					t.Errorf("%d searches counted their facets with bleve's facet builder", n)
+				}
+			}()
 			check("built")
 			// Changes, each caught up on its own (a segment each).
 			for i := 30; i < 36; i++ {

@@ -71,8 +71,10 @@ type Index struct {
 	rebuilds atomic.Int64
 	facets   seqCache[[]Facet] // facet counts by query and filters
 	results  seqCache[Result]  // asset searches (Result is shared: read only)
-	// facetTabs counts the assets' facets (facets.go).
-	facetTabs *facetTables
+	// facetTabs counts the assets' facets (facets.go); facetFallbacks
+	// counts the searches whose facets bleve had to count instead.
+	facetTabs      *facetTables
+	facetFallbacks atomic.Int64
 	// versions: by kind of record, a counter (vctr) taken when the index
 	// last applied a change of that kind (KindVersion).
 	vmu      sync.Mutex

@@ -530,6 +530,11 @@ func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sor
 	size := page.Size()
 	backward := page.Backward()
 	q := build(idx)
+	var fc *facetCounter
+	if facetSize > 0 {
+		fc = &facetCounter{ft: ix.facetTabs}
+		q = countingQuery{q, fc}
+	}
 	req := bleve.NewSearchRequestOptions(q, size+1, 0, false)
 	keys := spec.keys
 	cursor := page.After
@@ -547,23 +552,6 @@ func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sor
 			return Result{}, registry.Invalid("cursor", "malformed cursor")
 		}
 		req.SearchAfter = vals
-	}
-	var facets []Facet
-	if facetSize > 0 {
-		fs, _, ok, err := ix.facetTabs.count(ctx, idx, q, facetSize)
-		if err != nil {
-			if ctx.Err() != nil {
-				return Result{}, ctx.Err()
-			}
-			return Result{}, err
-		}
-		if ok {
-			facets = fs
-		} else {
-			for _, f := range assetFacetFields {
-				req.AddFacet(f, bleve.NewFacetRequest(f, facetSize))
-			}
-		}
 	}
 	if len(hlFields) > 0 {
 		req.Highlight = bleve.NewHighlightWithStyle("html")
@@ -586,7 +574,7 @@ func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sor
 			hits[i], hits[j] = hits[j], hits[i]
 		}
 	}
-	out := Result{Total: int64(res.Total), Facets: facets}
+	out := Result{Total: int64(res.Total)}
 	for _, h := range hits {
 		out.Hits = append(out.Hits, Hit{ID: strings.TrimPrefix(h.ID, prefix), Score: h.Score, Highlights: fragments(h)})
 		out.Cursors = append(out.Cursors, registry.EncodeCursor(spec.name, sortValues(h, spec.keys), h.ID))
@@ -602,8 +590,23 @@ func (ix *Index) run(ctx context.Context, which func(pair) bleve.Index, spec sor
 		out.PageInfo.HasNextPage = more
 		out.PageInfo.HasPreviousPage = page.After != ""
 	}
-	if facetSize > 0 && facets == nil {
-		out.Facets = bleveFacets(res)
+	if fc != nil {
+		if fc.ok && fc.total == res.Total {
+			out.Facets = fc.results(facetSize)
+		} else {
+			// Not a scorch index, or a walk that skipped matches: bleve
+			// counts, in a search of its own.
+			ix.facetFallbacks.Add(1)
+			fr := bleve.NewSearchRequestOptions(build(idx), 0, 0, false)
+			for _, f := range assetFacetFields {
+				fr.AddFacet(f, bleve.NewFacetRequest(f, facetSize))
+			}
+			fres, err := idx.SearchInContext(ctx, fr)
+			if err != nil {
+				return Result{}, err
+			}
+			out.Facets = bleveFacets(fres)
+		}
 	}
 	return out, nil
 }
