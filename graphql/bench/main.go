@@ -158,17 +158,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if !wanted(*only, sc.name) {
 			continue
 		}
+		load0 := loadAvg()
 		gq := measure(ctx, o, func(ctx context.Context, i int) error { return post(ctx, client, srv.URL, sc.query, sc.vars(i)) })
 		inproc := measure(ctx, o, func(ctx context.Context, i int) error { return serve(ctx, h, sc.query, sc.vars(i)) })
 		direct := measure(ctx, o, sc.direct)
 		r := row{Name: sc.name, GraphQL: gq, InProcess: inproc, Direct: direct, Ratio: inproc.Mean / direct.Mean, RatioHTTP: gq.Mean / direct.Mean,
-			RatioCPU: inproc.CPUPerReq / direct.CPUPerReq}
+			RatioCPU: inproc.CPUPerReq / direct.CPUPerReq, Load: load0 + " → " + loadAvg()}
 		rows = append(rows, r)
 		if gq.P99 > 50 || r.Ratio > 2 || gq.Errors > 0 || direct.Errors > 0 || inproc.Errors > 0 {
 			failed = true
 		}
 		if o.json {
 			_ = json.NewEncoder(stdout).Encode(r)
+			// The same, flat, for scripts/benchtable.
+			name := "graphql " + sc.name
+			if o.uncachedSearch && strings.Contains(sc.name, "search") {
+				name += " (every search new)"
+			}
+			_ = json.NewEncoder(stdout).Encode(map[string]any{"bench": name,
+				"HTTP p50 ms": r.GraphQL.P50, "HTTP p99 ms": r.GraphQL.P99, "HTTP req/s": math.Round(r.GraphQL.Throughput),
+				"in-process p99 ms": r.InProcess.P99, "direct p50 ms": r.Direct.P50, "direct p99 ms": r.Direct.P99,
+				"ratio (mean latency)": r.Ratio, "ratio (CPU per request)": r.RatioCPU, "load average": r.Load,
+				"errors": r.GraphQL.Errors + r.InProcess.Errors + r.Direct.Errors})
 		}
 		if ctx.Err() != nil {
 			return 2
@@ -214,24 +225,25 @@ type stats struct {
 
 type row struct {
 	Name      string  `json:"query"`
-	GraphQL   stats   `json:"graphql"`   // over loopback HTTP
-	InProcess stats   `json:"inProcess"` // the handler called in-process (no transport)
-	Direct    stats   `json:"direct"`    // Service, store and index called directly
-	Ratio     float64 `json:"ratio"`     // in-process GraphQL mean / direct mean
-	RatioCPU  float64 `json:"ratioCpu"`  // in-process GraphQL CPU per request / direct's
-	RatioHTTP float64 `json:"ratioHttp"` // HTTP GraphQL mean / direct mean
+	GraphQL   stats   `json:"graphql"`     // over loopback HTTP
+	InProcess stats   `json:"inProcess"`   // the handler called in-process (no transport)
+	Direct    stats   `json:"direct"`      // Service, store and index called directly
+	Ratio     float64 `json:"ratio"`       // in-process GraphQL mean / direct mean
+	RatioCPU  float64 `json:"ratioCpu"`    // in-process GraphQL CPU per request / direct's
+	RatioHTTP float64 `json:"ratioHttp"`   // HTTP GraphQL mean / direct mean
+	Load      string  `json:"loadAverage"` // 1-minute load average before → after
 }
 
 func printTable(w io.Writer, o options, rows []row) {
 	fmt.Fprintf(w, "\n%d assets, %d entities, %d adoptions, %d purchases; %d clients, %s per query and mode, loopback HTTP\n\n",
 		o.sz.Assets, o.sz.Entities, o.sz.Adoptions, o.sz.Purchases, o.clients, o.duration)
-	fmt.Fprintln(w, "| query | HTTP p50 | HTTP p99 | HTTP req/s | in-process p50 | in-process p99 | direct p50 | direct p99 | direct req/s | ratio | ratio with HTTP | CPU/req HTTP, in-process, direct | CPU ratio |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| query | HTTP p50 | HTTP p99 | HTTP req/s | in-process p50 | in-process p99 | direct p50 | direct p99 | direct req/s | ratio | ratio with HTTP | CPU/req HTTP, in-process, direct | CPU ratio | load average |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %.2f ms | %.2f ms | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.0f | %.2f× | %.2f× | %.2f, %.2f, %.2f ms | %.2f× |\n", r.Name,
+		fmt.Fprintf(w, "| %s | %.2f ms | %.2f ms | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.0f | %.2f× | %.2f× | %.2f, %.2f, %.2f ms | %.2f× | %s |\n", r.Name,
 			r.GraphQL.P50, r.GraphQL.P99, r.GraphQL.Throughput, r.InProcess.P50, r.InProcess.P99,
 			r.Direct.P50, r.Direct.P99, r.Direct.Throughput, r.Ratio, r.RatioHTTP,
-			r.GraphQL.CPUPerReq, r.InProcess.CPUPerReq, r.Direct.CPUPerReq, r.RatioCPU)
+			r.GraphQL.CPUPerReq, r.InProcess.CPUPerReq, r.Direct.CPUPerReq, r.RatioCPU, r.Load)
 		if r.GraphQL.Errors > 0 || r.Direct.Errors > 0 || r.InProcess.Errors > 0 {
 			fmt.Fprintf(w, "|  errors: HTTP %d, in-process %d, direct %d: %s%s%s |\n", r.GraphQL.Errors, r.InProcess.Errors, r.Direct.Errors,
 				r.GraphQL.FirstError, r.InProcess.FirstError, r.Direct.FirstError)
@@ -297,6 +309,20 @@ func measure(ctx context.Context, o options, fn func(ctx context.Context, i int)
 	s.Throughput = float64(len(lat)) / o.duration.Seconds()
 	s.CPUPerReq = float64(cpu.Microseconds()) / 1000 / float64(len(lat)+errs)
 	return s
+}
+
+// loadAvg is the machine's 1-minute load average ("?" when unknown): the
+// other processes that share the cores make every latency here.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 // cpuTime is the CPU time the process has used (user and system).
