@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
@@ -254,4 +256,49 @@ func (o *catFileObject) Reader() (io.ReadCloser, error) {
 		return o.open()
 	}
 	return io.NopCloser(bytes.NewReader(o.data)), nil
+}
+
+// readTagsCLI is readTags with one `git for-each-ref`, which peels
+// annotated tags and gives their tagger dates itself: only a tag it cannot
+// settle (a tag of a tag, a tag without a tagger date) is peeled object by
+// object through repo.
+func (s *Syncer) readTagsCLI(ctx context.Context, dir string, repo *git.Repository, known func(tag, hash string) string) ([]tagInfo, error) {
+	out, err := s.runGit(ctx, dir, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)%00%(*objecttype)%00%(creatordate:unix)", "refs/tags/")
+	if err != nil {
+		return nil, err
+	}
+	var tags []tagInfo
+	for _, line := range strings.Split(string(out), "\n") {
+		if line == "" {
+			continue
+		}
+		f := strings.Split(line, "\x00")
+		if len(f) != 6 {
+			return nil, fmt.Errorf("for-each-ref: unexpected line %q", line)
+		}
+		name, id, typ, peeled, peeledType, date := f[0], f[1], f[2], f[3], f[4], f[5]
+		tag, ok := strings.CutPrefix(name, "refs/tags/")
+		if !ok {
+			continue
+		}
+		if c := known(tag, id); c != "" {
+			tags = append(tags, tagInfo{Tag: tag, Commit: c, known: true})
+			continue
+		}
+		unix, derr := strconv.ParseInt(date, 10, 64)
+		switch {
+		case typ == "commit" && derr == nil:
+			tags = append(tags, tagInfo{Tag: tag, Commit: id, Date: time.Unix(unix, 0).UTC()})
+		case typ == "tag" && peeledType == "commit" && derr == nil && unix != 0:
+			tags = append(tags, tagInfo{Tag: tag, Commit: peeled, Date: time.Unix(unix, 0).UTC()})
+		case typ == "tag" || typ == "commit":
+			ti, ok := peelTag(repo, plumbing.NewHash(id))
+			if ok {
+				ti.Tag = tag
+				tags = append(tags, ti)
+			}
+		}
+	}
+	sort.Slice(tags, func(i, j int) bool { return tags[i].Tag < tags[j].Tag })
+	return tags, nil
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -94,5 +95,61 @@ func TestCatFileReader(t *testing.T) {
 	}
 	if _, err := cf.CommitObject(plumbing.NewHash(commits[1])); err != nil {
 		t.Errorf("read after a mismatch: %v", err)
+	}
+}
+
+// TestReadTagsCLI: one for-each-ref gives the same tags, commits and dates
+// as peeling every tag with go-git: lightweight and annotated tags, a tag
+// of a tag, tags of a tree and of a blob (not releases), known tags.
+func TestReadTagsCLI(t *testing.T) {
+	r := newRepo(t, filepath.Join(t.TempDir(), "app"))
+	r.commit("one", map[string]string{"README.md": "# App\n"})
+	r.tag("v0.1.0", false)
+	r.tag("v0.2.0", true)
+	r.commit("two", map[string]string{"main.go": "package main\n"})
+	r.tag("v1.0.0", true)
+	r.git("tag", "-a", "-m", "tag of a tag", "v1.0.0-again", "v1.0.0")
+	r.git("tag", "tree-tag", "HEAD^{tree}")
+	r.git("tag", "-a", "-m", "blob", "blob-tag", "HEAD:main.go")
+	r.when = r.when.Add(time.Hour)
+	r.tag("nightly", false)
+
+	dir := filepath.Join(r.dir, ".git")
+	s := newSyncer(t, Config{MirrorsDir: t.TempDir(), Fetcher: FetchCLI}, nil)
+	ctx := context.Background()
+	cf, closeCF, err := s.openReader(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeCF()
+	gg, closeGG, err := openMirror(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeGG()
+	head := r.git("rev-parse", "HEAD")
+	for _, known := range []func(string, string) string{
+		func(string, string) string { return "" },
+		func(tag, _ string) string {
+			if tag == "nightly" {
+				return head
+			}
+			return ""
+		},
+	} {
+		want, err := readTags(gg, known)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.readTagsCLI(ctx, dir, cf, known)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("for-each-ref read %+v\ngo-git read %+v", got, want)
+		}
+		if len(got) != 5 {
+			t.Errorf("%d tags, want 5 (tree and blob tags left out): %+v", len(got), got)
+		}
 	}
 }

@@ -441,7 +441,12 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 		}
 		return c
 	}
-	tags, err := readTags(repo, known)
+	var tags []tagInfo
+	if _, ok := repo.Storer.(*catFileStorage); ok {
+		tags, err = s.readTagsCLI(ctx, dir, repo, known)
+	} else {
+		tags, err = readTags(repo, known)
+	}
 	if err != nil {
 		return fmt.Errorf("read tags: %w", err)
 	}
