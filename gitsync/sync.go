@@ -441,8 +441,18 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 		}
 		return c
 	}
+	// Tags to peel are listed with one for-each-ref (through the git CLI);
+	// when every advertised tag is known, go-git reads the references
+	// alone, sooner than a process starts.
+	allKnown := true
+	for name, hash := range refs.Refs {
+		if tag, ok := strings.CutPrefix(name, "refs/tags/"); ok && known(tag, hash) == "" {
+			allKnown = false
+			break
+		}
+	}
 	var tags []tagInfo
-	if _, ok := repo.Storer.(*catFileStorage); ok {
+	if _, ok := repo.Storer.(*catFileStorage); ok && !allKnown {
 		tags, err = s.readTagsCLI(ctx, dir, repo, known)
 	} else {
 		tags, err = readTags(repo, known)
