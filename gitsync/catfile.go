@@ -41,10 +41,11 @@ const maxInMemoryObject = 1 << 20
 
 // catFileProc is one `git cat-file --batch[-check]` process.
 type catFileProc struct {
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Reader
+	closed sync.Once
 }
 
 // startCatFile starts git cat-file with mode (--batch or --batch-check) in
@@ -75,8 +76,10 @@ func (p *catFileProc) close() {
 	if p == nil {
 		return
 	}
-	p.in.Close()
-	_ = p.cmd.Wait()
+	p.closed.Do(func() {
+		p.in.Close()
+		_ = p.cmd.Wait()
+	})
 }
 
 // header asks for h and reads the answer's header line: the type and
@@ -136,27 +139,53 @@ func (p *catFileProc) contents(h plumbing.Hash, max int64) (plumbing.ObjectType,
 
 // openCatFileMirror opens the bare mirror at dir with objects read by git
 // cat-file; close ends the processes.
-func (s *Syncer) openCatFileMirror(ctx context.Context, dir string) (*catFileStorage, func(), error) {
+func (s *Syncer) openCatFileMirror(ctx context.Context, dir string, pre *catFileProcs) (*catFileStorage, func(), error) {
 	fs, err := openMirrorStorage(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	st := &catFileStorage{Storage: fs}
-	if st.check, err = s.startCatFile(ctx, dir, "--batch-check"); err != nil {
-		fs.Close()
-		return nil, nil, err
+	procs := pre
+	if procs == nil {
+		if procs, err = s.startCatFileProcs(ctx, dir); err != nil {
+			fs.Close()
+			return nil, nil, err
+		}
 	}
-	if st.batch, err = s.startCatFile(ctx, dir, "--batch"); err != nil {
-		st.check.close()
-		fs.Close()
-		return nil, nil, err
-	}
+	st := &catFileStorage{Storage: fs, check: procs.check, batch: procs.batch}
 	st.large = func(h plumbing.Hash) (io.ReadCloser, error) { return s.streamBlob(ctx, dir, h) }
 	return st, func() {
-		st.check.close()
-		st.batch.close()
+		procs.close()
 		fs.Close()
 	}, nil
+}
+
+// catFileProcs are the two cat-file processes of a reader. They may be
+// started before a fetch ends: git looks for packs again when an object is
+// not in the ones it knew.
+type catFileProcs struct {
+	check, batch *catFileProc
+}
+
+func (s *Syncer) startCatFileProcs(ctx context.Context, dir string) (*catFileProcs, error) {
+	check, err := s.startCatFile(ctx, dir, "--batch-check")
+	if err != nil {
+		return nil, err
+	}
+	batch, err := s.startCatFile(ctx, dir, "--batch")
+	if err != nil {
+		check.close()
+		return nil, err
+	}
+	return &catFileProcs{check: check, batch: batch}, nil
+}
+
+// close ends both processes; closing again does nothing.
+func (p *catFileProcs) close() {
+	if p == nil {
+		return
+	}
+	p.check.close()
+	p.batch.close()
 }
 
 // EncodedObject reads an object. Commits, trees and tags are read at

@@ -33,7 +33,7 @@ func TestCatFileReader(t *testing.T) {
 	dir := filepath.Join(r.dir, ".git")
 	s := newSyncer(t, Config{MirrorsDir: t.TempDir(), Fetcher: FetchCLI}, nil)
 	ctx := context.Background()
-	cf, closeCF, err := s.openReader(ctx, dir)
+	cf, closeCF, err := s.openReader(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestReadTagsCLI(t *testing.T) {
 	dir := filepath.Join(r.dir, ".git")
 	s := newSyncer(t, Config{MirrorsDir: t.TempDir(), Fetcher: FetchCLI}, nil)
 	ctx := context.Background()
-	cf, closeCF, err := s.openReader(ctx, dir)
+	cf, closeCF, err := s.openReader(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,5 +151,39 @@ func TestReadTagsCLI(t *testing.T) {
 		if len(got) != 5 {
 			t.Errorf("%d tags, want 5 (tree and blob tags left out): %+v", len(got), got)
 		}
+	}
+}
+
+// TestCatFileStartedBeforeFetch: cat-file processes started before new
+// objects arrive (as a fetch writes them, in a new pack) read them.
+func TestCatFileStartedBeforeFetch(t *testing.T) {
+	r := newRepo(t, filepath.Join(t.TempDir(), "app"))
+	r.commit("one", map[string]string{"README.md": "# App\n"})
+	r.git("repack", "-a", "-d", "-q")
+	dir := filepath.Join(r.dir, ".git")
+	s := newSyncer(t, Config{MirrorsDir: t.TempDir(), Fetcher: FetchCLI}, nil)
+	ctx := context.Background()
+	pre, err := s.startCatFileProcs(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pre.close()
+	// The processes have read the pack directory before the new pack.
+	if _, _, err := pre.check.info(plumbing.NewHash(r.git("rev-parse", "HEAD"))); err != nil {
+		t.Fatal(err)
+	}
+	c := r.commit("two", map[string]string{"main.go": "package main\n"})
+	r.git("repack", "-d", "-q")
+	repo, closeRepo, err := s.openReader(ctx, dir, pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeRepo()
+	cm, err := repo.CommitObject(plumbing.NewHash(c))
+	if err != nil {
+		t.Fatalf("new commit: %v", err)
+	}
+	if _, err := cm.Tree(); err != nil {
+		t.Fatalf("new commit's tree: %v", err)
 	}
 }

@@ -56,12 +56,13 @@ func openMirrorStorage(dir string) (*filesystem.Storage, error) {
 }
 
 // openReader opens a mirror for reading: its objects through git
-// cat-file when the git CLI is in use, else with go-git alone.
-func (s *Syncer) openReader(ctx context.Context, dir string) (*git.Repository, func(), error) {
+// cat-file when the git CLI is in use (pre: processes started already, or
+// nil), else with go-git alone.
+func (s *Syncer) openReader(ctx context.Context, dir string, pre *catFileProcs) (*git.Repository, func(), error) {
 	if s.useGo {
 		return openMirror(dir)
 	}
-	st, closeSt, err := s.openCatFileMirror(ctx, dir)
+	st, closeSt, err := s.openCatFileMirror(ctx, dir, pre)
 	if err != nil {
 		s.log.Warn("git cat-file did not start; reading the mirror with go-git", "dir", dir, "err", err)
 		return openMirror(dir)

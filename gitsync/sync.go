@@ -208,6 +208,14 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 		rs, err := s.svc.Store().Releases().ForAssets(ctx, []string{m.AssetID})
 		storedCh <- storedReleases{rs, err}
 	}()
+	// An existing mirror's reader starts while git fetches too.
+	var pre *catFileProcs
+	if !first && !s.useGo {
+		if p, err := s.startCatFileProcs(ctx, dir); err == nil {
+			pre = p
+			defer pre.close()
+		}
+	}
 	if err := s.fetch(ctx, dir, first, t, refs, counter); err != nil {
 		<-storedCh
 		return err
@@ -221,7 +229,7 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 	if st.err != nil {
 		return s.cause(ctx, counter, nil, fmt.Errorf("read stored releases: %w", st.err))
 	}
-	if err := s.record(ctx, m, dir, refs, st.rs, res); err != nil {
+	if err := s.record(ctx, m, dir, refs, st.rs, pre, res); err != nil {
 		return s.cause(ctx, counter, nil, err)
 	}
 	s.log.Debug("recorded", "url", m.URL, "releases", len(res.Releases), "elapsed", time.Since(started))
@@ -389,10 +397,11 @@ func removeStale(dir string) {
 }
 
 // record reads the mirror and records releases (stored: those the store
-// holds for the asset) and the head's metadata.
-func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, refs remoteRefs, stored []registry.Release, res *Result) error {
+// holds for the asset) and the head's metadata (pre: cat-file processes
+// started during the fetch, or nil).
+func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, refs remoteRefs, stored []registry.Release, pre *catFileProcs, res *Result) error {
 	started := time.Now()
-	repo, closeRepo, err := s.openReader(ctx, dir)
+	repo, closeRepo, err := s.openReader(ctx, dir, pre)
 	if err != nil {
 		return fmt.Errorf("open mirror: %w", err)
 	}
@@ -415,7 +424,7 @@ func (s *Syncer) record(ctx context.Context, m *registry.Mirror, dir string, ref
 		}
 	}()
 	more := func() (*extractor, func(), error) {
-		r, closeR, err := s.openReader(ctx, dir)
+		r, closeR, err := s.openReader(ctx, dir, nil)
 		if err != nil {
 			return nil, nil, err
 		}
