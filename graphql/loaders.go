@@ -150,20 +150,7 @@ func newLoaders(st registry.Store, c *caches) *loaders {
 			}
 			return m, err
 		}),
-		releases: newLoader(cached(c.releases, func(ctx context.Context, ids []string) (map[string][]registry.Release, error) {
-			rs, err := st.Releases().ForAssets(ctx, ids)
-			if err != nil {
-				return nil, err
-			}
-			m := make(map[string][]registry.Release, len(ids))
-			for _, id := range ids {
-				m[id] = nil
-			}
-			for _, r := range rs {
-				m[r.AssetID] = append(m[r.AssetID], r)
-			}
-			return m, nil
-		})),
+		releases: newLoader(cached(c.releases, fetchReleases(st))),
 		adoptions: newLoader(cached(c.adoptions, func(ctx context.Context, ids []string) (map[string][]registry.Adoption, error) {
 			as, err := st.Adoptions().ForAssets(ctx, ids)
 			if err != nil {
@@ -196,6 +183,35 @@ func newLoaders(st registry.Store, c *caches) *loaders {
 			return m, nil
 		}),
 	}
+}
+
+// fetchReleases reads the releases of assets, by asset id (every id
+// present).
+func fetchReleases(st registry.Store) func(ctx context.Context, ids []string) (map[string][]registry.Release, error) {
+	return func(ctx context.Context, ids []string) (map[string][]registry.Release, error) {
+		rs, err := st.Releases().ForAssets(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string][]registry.Release, len(ids))
+		for _, id := range ids {
+			m[id] = nil
+		}
+		for _, r := range rs {
+			m[r.AssetID] = append(m[r.AssetID], r)
+		}
+		return m, nil
+	}
+}
+
+// releasesOf reads the releases of assets through the cache, when there
+// is one.
+func (a *api) releasesOf(ctx context.Context, ids []string) (map[string][]registry.Release, error) {
+	var c *recordCache[[]registry.Release]
+	if a.caches != nil {
+		c = a.caches.releases
+	}
+	return cached(c, fetchReleases(a.svc.Store()))(ctx, ids)
 }
 
 // fetchTotals sums the confirmed and suggested purchases linked to each

@@ -587,13 +587,9 @@ func (a *api) resolveAdoptions(p gql.ResolveParams, args map[string]interface{})
 		for _, ad := range ads {
 			ids[ad.AssetID] = true
 		}
-		rels, err := st.Releases().ForAssets(p.Context, keysOf(ids))
+		by, err := a.releasesOf(p.Context, keysOf(ids))
 		if err != nil {
 			return nil, err
-		}
-		by := map[string][]registry.Release{}
-		for _, r := range rels {
-			by[r.AssetID] = append(by[r.AssetID], r)
 		}
 		// The adoptions' release and outdated fields reuse these.
 		ld := a.loadersFrom(p.Context)
