@@ -5,8 +5,12 @@
 #   - first mirror of a 5,000-commit, 200-tag repository vs `git clone --mirror` (≤ 1.3×)
 #   - fetch after 20 new commits vs `git fetch` (≤ 1.3×)
 #   - peak memory of each (≤ 2× the CLI's)
-# Wall time is the median of --reps runs; CPU time and peak memory come from
-# /usr/bin/time (the measured process and its children).
+# Wall time is the median of --reps runs, with each run, the median of the
+# ratios of each run to the git run just before it ("paired", steadier when
+# the machine's load changes) and the load average; CPU time and peak memory
+# come from /usr/bin/time (the measured process and its children; the memory
+# floor of the acervo process with the store open is printed too). The first
+# mirror goes into a data directory whose store already exists.
 #
 # Usage: scripts/bench_gitsync.sh [-repos 200] [-commits 5000] [-tags 200] [-reps 3]
 #                                 [-concurrency 1] [-fetcher cli|gogit] [-json FILE] [-work DIR]
