@@ -17,18 +17,23 @@ import (
 // moves. A record read while the version moves is only kept if the
 // version it was read under is still current, so a cache never holds a
 // record older than its version.
+//
+// Each cache is bounded by the summed weight of its records (weigh, an
+// estimate of their bytes); past it, it starts over.
 type recordCache[V any] struct {
 	kinds   []string // the records depend on these kinds
 	version func(kind string) int64
-	max     int
+	weigh   func(V) int
+	max     int // summed weight
 
 	mu   sync.Mutex
 	ver  int64
+	size int
 	recs map[string]V
 }
 
-func newRecordCache[V any](version func(string) int64, max int, kinds ...string) *recordCache[V] {
-	return &recordCache[V]{kinds: kinds, version: version, max: max, recs: map[string]V{}}
+func newRecordCache[V any](version func(string) int64, weigh func(V) int, max int, kinds ...string) *recordCache[V] {
+	return &recordCache[V]{kinds: kinds, version: version, weigh: weigh, max: max, recs: map[string]V{}}
 }
 
 // current sums the versions of the kinds (each only grows, so the sum
@@ -52,7 +57,7 @@ func (c *recordCache[V]) load(ctx context.Context, keys []string, fetch func(ctx
 	var missing []string
 	c.mu.Lock()
 	if c.ver != ver {
-		c.ver, c.recs = ver, map[string]V{}
+		c.ver, c.recs, c.size = ver, map[string]V{}, 0
 	}
 	for _, k := range keys {
 		if v, ok := c.recs[k]; ok {
@@ -71,13 +76,18 @@ func (c *recordCache[V]) load(ctx context.Context, keys []string, fetch func(ctx
 	}
 	c.mu.Lock()
 	keep := c.ver == ver && c.current() == ver
-	if keep && len(c.recs)+len(got) > c.max {
-		c.recs = map[string]V{}
-	}
 	for k, v := range got {
 		out[k] = v
-		if keep {
+		if !keep {
+			continue
+		}
+		w := c.weigh(v)
+		if c.size+w > c.max {
+			c.recs, c.size = map[string]V{}, 0
+		}
+		if _, dup := c.recs[k]; !dup && w <= c.max {
 			c.recs[k] = v
+			c.size += w
 		}
 	}
 	c.mu.Unlock()
@@ -99,13 +109,21 @@ func newCaches(version func(kind string) int64) *caches {
 	if version == nil {
 		return nil
 	}
+	// Weights are rough bytes: a record's fixed part plus its text. A
+	// release carries its publiccode.yml; an asset its README (up to
+	// 256 KiB). At State scale every entity (10,000) and adoption
+	// (100,000) fits; assets, their slugs and releases are kept up to a
+	// budget (32 MiB each, 128 MiB for releases), the hot ones in practice.
+	const mib = 1 << 20
+	assetWeight := func(a registry.Asset) int { return 2048 + len(a.Readme) }
 	return &caches{
-		entities:  newRecordCache[registry.Entity](version, 50_000, registry.KindEntity),
-		assets:    newRecordCache[registry.Asset](version, 20_000, registry.KindAsset),
-		slugs:     newRecordCache[registry.Asset](version, 20_000, registry.KindAsset),
-		releases:  newRecordCache[[]registry.Release](version, 20_000, registry.KindRelease),
-		adoptions: newRecordCache[[]registry.Adoption](version, 20_000, registry.KindAdoption),
-		totals:    newRecordCache[purchaseTotals](version, 20_000, registry.KindLink, registry.KindPurchase),
+		entities: newRecordCache(version, func(registry.Entity) int { return 512 }, 32*mib, registry.KindEntity),
+		assets:   newRecordCache(version, assetWeight, 32*mib, registry.KindAsset),
+		slugs:    newRecordCache(version, assetWeight, 32*mib, registry.KindAsset),
+		releases: newRecordCache(version, func(rs []registry.Release) int { return 64 + 2048*len(rs) }, 128*mib, registry.KindRelease),
+		adoptions: newRecordCache(version, func(as []registry.Adoption) int { return 64 + 512*len(as) }, 64*mib,
+			registry.KindAdoption),
+		totals: newRecordCache(version, func(purchaseTotals) int { return 64 }, 4*mib, registry.KindLink, registry.KindPurchase),
 	}
 }
 

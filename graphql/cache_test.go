@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -129,4 +130,46 @@ func figure(body, key string) string {
 		return rest
 	}
 	return rest[:end]
+}
+
+// TestRecordCacheBounds: a cache never holds more than its budget, keeps
+// what fits, and reads again what it dropped.
+func TestRecordCacheBounds(t *testing.T) {
+	ver := int64(1)
+	c := newRecordCache(func(string) int64 { return ver }, func(v string) int { return len(v) }, 10, "k")
+	fetched := 0
+	fetch := func(_ context.Context, keys []string) (map[string]string, error) {
+		fetched += len(keys)
+		m := map[string]string{}
+		for _, k := range keys {
+			m[k] = strings.Repeat("x", len(k))
+		}
+		return m, nil
+	}
+	for _, c2 := range []struct {
+		keys        []string
+		wantFetched int
+	}{
+		{[]string{"aaaa", "bbbb"}, 2}, // 8 of 10
+		{[]string{"aaaa", "bbbb"}, 0}, // kept
+		{[]string{"ccc"}, 1},          // 11 > 10: starts over with ccc
+		{[]string{"aaaa"}, 1},
+		{[]string{"ccc", "aaaa"}, 0},
+		{[]string{"an eleven c"}, 1}, // heavier than the budget: never kept
+		{[]string{"an eleven c"}, 1},
+	} {
+		fetched = 0
+		m, err := c.load(t.Context(), c2.keys, fetch)
+		if err != nil || len(m) != len(c2.keys) || fetched != c2.wantFetched {
+			t.Fatalf("%v: %d fetched, want %d (%v, %v)", c2.keys, fetched, c2.wantFetched, m, err)
+		}
+		if c.size > c.max {
+			t.Fatalf("%v: size %d over %d", c2.keys, c.size, c.max)
+		}
+	}
+	ver++ // a change of the kind: everything is read again
+	fetched = 0
+	if _, err := c.load(t.Context(), []string{"ccc", "aaaa"}, fetch); err != nil || fetched != 2 {
+		t.Fatalf("after the version moved: %d fetched", fetched)
+	}
 }
