@@ -167,6 +167,41 @@ func (s *Service) RecordRelease(ctx context.Context, r *Release) (created bool, 
 	return created, nil
 }
 
+// RecordReleases is RecordRelease for many releases in one write.
+func (s *Service) RecordReleases(ctx context.Context, rs []*Release) ([]bool, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	evs := make([]*AuditEvent, len(rs))
+	for i, r := range rs {
+		if r.AssetID == "" || r.Tag == "" {
+			return nil, Invalid("tag", "a release needs its asset and tag")
+		}
+		if r.ID == "" {
+			r.ID = NewID(now)
+			r.CreatedAt = now
+		}
+		r.UpdatedAt = now
+		action := "release.update"
+		switch {
+		case r.Rev == 0:
+			action = "release.create"
+		case r.Withdrawn:
+			action = "release.withdraw"
+		}
+		evs[i] = s.audit(ctx, action, KindRelease, r.ID, "", nil, r)
+	}
+	created, err := s.store.Releases().UpsertMany(ctx, rs, evs)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		s.notify(ctx, KindRelease, r.ID, false)
+	}
+	return created, nil
+}
+
 // RepositoryMetadata is what a sync read at the head of the default branch.
 type RepositoryMetadata struct {
 	Commit     string

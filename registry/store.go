@@ -156,6 +156,8 @@ type ReleaseStore interface {
 	// Upsert creates or replaces the release of (AssetID, Tag); it keeps the
 	// stored ID and CreatedAt. created tells which happened.
 	Upsert(ctx context.Context, r *Release, ev *AuditEvent) (created bool, err error)
+	// UpsertMany upserts releases in one transaction, evs[i] the event of rs[i].
+	UpsertMany(ctx context.Context, rs []*Release, evs []*AuditEvent) (created []bool, err error)
 	Get(ctx context.Context, id string) (Release, error)
 	GetByTag(ctx context.Context, assetID, tag string) (Release, error)
 	Update(ctx context.Context, r *Release, ev *AuditEvent) error

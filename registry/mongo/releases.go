@@ -99,3 +99,21 @@ func (st *releaseStore) ForAssets(ctx context.Context, assetIDs []string) ([]reg
 	}
 	return st.k.all(ctx, bson.D{{Key: "assetId", Value: bson.D{{Key: "$in", Value: assetIDs}}}}, keyDesc("date"))
 }
+
+// UpsertMany upserts one release after another (MongoDB writes one record
+// at a time here, each with its own outbox): on an error the releases before
+// it are written, and a retry upserts them again unchanged.
+func (st *releaseStore) UpsertMany(ctx context.Context, rs []*registry.Release, evs []*registry.AuditEvent) ([]bool, error) {
+	if len(evs) != len(rs) {
+		return nil, registry.Invalid("events", "%d releases and %d audit events", len(rs), len(evs))
+	}
+	out := make([]bool, len(rs))
+	for i, r := range rs {
+		c, err := st.Upsert(ctx, r, evs[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}

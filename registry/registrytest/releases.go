@@ -25,6 +25,7 @@ func newRelease(id, assetID, tag string, minute int) *registry.Release {
 func releaseTests() []subtest {
 	return []subtest{
 		{"UpsertAndCRUD", testReleaseCRUD},
+		{"UpsertMany", testReleaseUpsertMany},
 		{"List", testReleaseList},
 		{"ForAssets", testReleaseForAssets},
 	}
@@ -175,4 +176,66 @@ func testReleaseForAssets(t *testing.T, s registry.Store) {
 	if len(got) != 0 {
 		t.Fatalf("ForAssets(nil) = %d releases", len(got))
 	}
+}
+
+// testReleaseUpsertMany: a first mirror records its releases in one call;
+// each is created or replaced as Upsert would, with its change and its event.
+func testReleaseUpsertMany(t *testing.T, s registry.Store) {
+	ctx := t.Context()
+	rs := s.Releases()
+	seq := lastSeq(t, s)
+	first := []*registry.Release{newRelease("", "asset-m", "v1.0.0", 1), newRelease("", "asset-m", "v1.1.0", 2)}
+	ids := []string{"rel-m1", "rel-m2"}
+	for i, r := range first {
+		r.ID = ids[i]
+	}
+	evs := []*registry.AuditEvent{event("release.create", registry.KindRelease, ids[0]), event("release.create", registry.KindRelease, ids[1])}
+	created, err := rs.UpsertMany(ctx, first, evs)
+	ok(t, err, "UpsertMany new")
+	if !slices.Equal(created, []bool{true, true}) {
+		t.Fatalf("UpsertMany new: created %v", created)
+	}
+	cs := changesAfter(t, s, seq)
+	if len(cs) != 2 || cs[0].ID != ids[0] || cs[1].ID != ids[1] {
+		t.Fatalf("UpsertMany new: changes %+v, want one per release in order", cs)
+	}
+	seq = cs[len(cs)-1].Seq
+	for i, r := range first {
+		audited(t, s, ids[i], "release.create", 1)
+		got, err := rs.Get(ctx, r.ID)
+		ok(t, err, "Get")
+		same(t, "Get after UpsertMany", r, got)
+	}
+
+	// Again, with the first release moved and a new one: the stored ids and
+	// creation times stay; the new one is created.
+	moved := newRelease("another-id", "asset-m", "v1.0.0", 40)
+	moved.Withdrawn = true
+	again := []*registry.Release{moved, newRelease("rel-m3", "asset-m", "v2.0.0", 41)}
+	evs = []*registry.AuditEvent{event("release.withdraw", registry.KindRelease, ids[0]), event("release.create", registry.KindRelease, "rel-m3")}
+	created, err = rs.UpsertMany(ctx, again, evs)
+	ok(t, err, "UpsertMany again")
+	if !slices.Equal(created, []bool{false, true}) || moved.ID != ids[0] || !moved.CreatedAt.Equal(first[0].CreatedAt) || moved.Rev != 2 {
+		t.Fatalf("UpsertMany again: created %v, id %q createdAt %v rev %d", created, moved.ID, moved.CreatedAt, moved.Rev)
+	}
+	if cs := changesAfter(t, s, seq); len(cs) != 2 {
+		t.Fatalf("UpsertMany again: %d changes, want 2", len(cs))
+	}
+	audited(t, s, ids[0], "release.withdraw", 2)
+	got, err := rs.GetByTag(ctx, "asset-m", "v1.0.0")
+	ok(t, err, "GetByTag")
+	if !got.Withdrawn || got.Rev != 2 {
+		t.Fatalf("the moved release reads withdrawn %v rev %d", got.Withdrawn, got.Rev)
+	}
+	l, err := rs.List(ctx, registry.ReleaseFilter{AssetID: "asset-m", IncludeWithdrawn: true, Page: registry.Page{First: 10}})
+	ok(t, err, "List")
+	if len(l.Items) != 3 {
+		t.Fatalf("asset-m has %d releases, want 3", len(l.Items))
+	}
+
+	// Mismatched events are refused before anything is written.
+	_, err = rs.UpsertMany(ctx, []*registry.Release{newRelease("rel-m4", "asset-m", "v3.0.0", 42)}, nil)
+	wantErr(t, err, registry.ErrInvalid, "UpsertMany without events")
+	_, err = rs.GetByTag(ctx, "asset-m", "v3.0.0")
+	wantErr(t, err, registry.ErrNotFound, "the refused release")
 }

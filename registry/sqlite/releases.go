@@ -49,6 +49,52 @@ func (st *releases) Upsert(ctx context.Context, r *registry.Release, ev *registr
 	return created, nil
 }
 
+// UpsertMany is Upsert for many releases in one transaction: all are
+// written or none.
+func (st *releases) UpsertMany(ctx context.Context, rs []*registry.Release, evs []*registry.AuditEvent) ([]bool, error) {
+	if len(evs) != len(rs) {
+		return nil, registry.Invalid("events", "%d releases and %d audit events", len(rs), len(evs))
+	}
+	type saved struct {
+		id        string
+		createdAt time.Time
+		rev       int64
+	}
+	before := make([]saved, len(rs))
+	for i, r := range rs {
+		before[i] = saved{r.ID, r.CreatedAt, r.Rev}
+	}
+	created := make([]bool, len(rs))
+	err := st.s.write(ctx, func(tx *wtx) error {
+		for i, r := range rs {
+			old, err := first(all[registry.Release](tx.ctx, tx, `SELECT doc FROM releases WHERE asset_id = ? AND tag = ?`, r.AssetID, r.Tag))
+			if errors.Is(err, registry.ErrNotFound) {
+				created[i] = true
+				if err := st.tb.insert(tx, r, evs[i]); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			r.ID, r.CreatedAt, r.Rev = old.ID, old.CreatedAt, old.Rev
+			if err := st.tb.update(tx, r, evs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Nothing was written: the releases are as the caller gave them.
+		for i, r := range rs {
+			r.ID, r.CreatedAt, r.Rev = before[i].id, before[i].createdAt, before[i].rev
+		}
+		return nil, err
+	}
+	return created, nil
+}
+
 func (st *releases) Get(ctx context.Context, id string) (registry.Release, error) {
 	return st.tb.get(ctx, st.s.r, "id", id)
 }

@@ -523,6 +523,13 @@ func (tw releaseStore) Upsert(ctx context.Context, r *registry.Release, ev *regi
 	return r0, r1
 }
 
+func (tw releaseStore) UpsertMany(ctx context.Context, rs []*registry.Release, evs []*registry.AuditEvent) ([]bool, error) {
+	start := time.Now()
+	r0, r1 := tw.next.UpsertMany(ctx, rs, evs)
+	tw.observe("Releases.UpsertMany", time.Since(start), r1)
+	return r0, r1
+}
+
 func (tw releaseStore) Get(ctx context.Context, id string) (registry.Release, error) {
 	start := time.Now()
 	r0, r1 := tw.next.Get(ctx, id)
