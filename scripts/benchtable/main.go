@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -21,6 +22,9 @@ import (
 
 type row struct{ section, name, value string }
 
+// gitsyncRow is a result line of scripts/bench_gitsync.sh.
+var gitsyncRow = regexp.MustCompile(`^(no-change sync of \d+ repositories|first mirror \([^)]*\)|fetch after \d+ new commits)\s+(.*)$`)
+
 func main() {
 	commit := flag.String("commit", "", "commit of the run")
 	flag.Parse()
@@ -29,6 +33,8 @@ func main() {
 		os.Exit(2)
 	}
 	files, _ := filepath.Glob(filepath.Join(flag.Arg(0), "*.out"))
+	jsonl, _ := filepath.Glob(filepath.Join(flag.Arg(0), "*.jsonl"))
+	files = append(files, jsonl...)
 	sort.Strings(files)
 	var rows []row
 	for _, f := range files {
@@ -45,7 +51,7 @@ func main() {
 }
 
 func parse(path string) []row {
-	section := strings.TrimSuffix(filepath.Base(path), ".out")
+	section := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".out"), ".jsonl")
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
@@ -70,6 +76,30 @@ func parse(path string) []row {
 			}
 			for i := 2; i+1 < len(fs); i += 2 {
 				out = append(out, row{section, name + " " + fs[i+1], fs[i]})
+			}
+		case gitsyncRow.MatchString(line):
+			// scripts/bench_gitsync.sh's table: operation, acervo s, git s,
+			// time ×, paired ×, acervo cpu, git cpu, cpu ×, acervo MiB,
+			// git MiB, mem ×, load.
+			m := gitsyncRow.FindStringSubmatch(line)
+			fs := strings.Fields(m[2])
+			if len(fs) < 10 {
+				continue
+			}
+			for i, k := range []string{"acervo s", "git s", "time ×", "paired ×", "acervo cpu s", "git cpu s", "cpu ×", "acervo MiB", "git MiB", "memory ×"} {
+				out = append(out, row{section, m[1] + " " + k, fs[i]})
+			}
+		case strings.HasPrefix(line, "{") && strings.Contains(line, `"page"`) && !strings.Contains(line, `"bench"`):
+			// The web benchmark's pages (ACERVO_BENCH_OUT of web's BenchmarkPages).
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) != nil {
+				continue
+			}
+			page, _ := m["page"].(string)
+			for _, k := range []string{"p50_ms", "p95_ms", "max_ms", "requests"} {
+				if v, ok := m[k]; ok {
+					out = append(out, row{section, "page " + page + " " + k, format(v)})
+				}
 			}
 		case strings.HasPrefix(line, "{") && strings.Contains(line, `"bench"`):
 			var m map[string]any
