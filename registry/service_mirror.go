@@ -143,10 +143,24 @@ func (s *Service) RecordRelease(ctx context.Context, r *Release) (created bool, 
 	if _, err := requireAdmin(ctx); err != nil {
 		return false, err
 	}
-	if r.AssetID == "" || r.Tag == "" {
-		return false, Invalid("tag", "a release needs its asset and tag")
+	ev, err := s.releaseEvent(ctx, r, s.Now())
+	if err != nil {
+		return false, err
 	}
-	now := s.Now()
+	created, err = s.store.Releases().Upsert(ctx, r, ev)
+	if err != nil {
+		return false, err
+	}
+	s.notify(ctx, KindRelease, r.ID, false)
+	return created, nil
+}
+
+// releaseEvent checks r, gives a new release its id and times, and returns
+// the audit event of recording it.
+func (s *Service) releaseEvent(ctx context.Context, r *Release, now time.Time) (*AuditEvent, error) {
+	if r.AssetID == "" || r.Tag == "" {
+		return nil, Invalid("tag", "a release needs its asset and tag")
+	}
 	if r.ID == "" {
 		r.ID = NewID(now)
 		r.CreatedAt = now
@@ -159,12 +173,7 @@ func (s *Service) RecordRelease(ctx context.Context, r *Release) (created bool, 
 	case r.Withdrawn:
 		action = "release.withdraw"
 	}
-	created, err = s.store.Releases().Upsert(ctx, r, s.audit(ctx, action, KindRelease, r.ID, "", nil, r))
-	if err != nil {
-		return false, err
-	}
-	s.notify(ctx, KindRelease, r.ID, false)
-	return created, nil
+	return s.audit(ctx, action, KindRelease, r.ID, "", nil, r), nil
 }
 
 // RecordReleases is RecordRelease for many releases in one write.
@@ -175,22 +184,11 @@ func (s *Service) RecordReleases(ctx context.Context, rs []*Release) ([]bool, er
 	now := s.Now()
 	evs := make([]*AuditEvent, len(rs))
 	for i, r := range rs {
-		if r.AssetID == "" || r.Tag == "" {
-			return nil, Invalid("tag", "a release needs its asset and tag")
+		ev, err := s.releaseEvent(ctx, r, now)
+		if err != nil {
+			return nil, err
 		}
-		if r.ID == "" {
-			r.ID = NewID(now)
-			r.CreatedAt = now
-		}
-		r.UpdatedAt = now
-		action := "release.update"
-		switch {
-		case r.Rev == 0:
-			action = "release.create"
-		case r.Withdrawn:
-			action = "release.withdraw"
-		}
-		evs[i] = s.audit(ctx, action, KindRelease, r.ID, "", nil, r)
+		evs[i] = ev
 	}
 	created, err := s.store.Releases().UpsertMany(ctx, rs, evs)
 	if err != nil {
