@@ -152,6 +152,10 @@ func signInBrowser(t *testing.T, ctx context.Context, base, user string) {
 		chromedp.SendKeys(chromedp.CSS("#usuario"), user),
 		chromedp.SendKeys(chromedp.CSS("#clave"), testPass),
 		chromedp.Click(chromedp.CSS(`form[action="/ingresar"] button[type=submit]`)),
+		// Signed in already (as another user), the sign-in page itself shows
+		// the sign-out form: wait for the page after the sign-in first, or
+		// the next navigation aborts this one (net::ERR_ABORTED).
+		chromedp.WaitNotPresent(chromedp.CSS("#clave")),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/salir"]`)),
 	)
 }
