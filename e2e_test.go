@@ -25,7 +25,7 @@ import (
 // imports a procurement file.
 func TestEndToEndDemo(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the end-to-end demo takes about a minute; run without -short")
+		t.Skip("-short: the end-to-end demo takes about a minute; ./scripts/test (and CI) run it")
 	}
 	data := t.TempDir()
 	repos := t.TempDir()

@@ -13,7 +13,7 @@ import (
 // ACERVO_TEST_MONGODB_URI): every due repository is synced exactly once.
 func TestTwoSchedulersMongo(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts FerretDB")
+		t.Skip("-short: starts FerretDB; ./scripts/test (and CI) run it")
 	}
 	srv := mongotest.Start(t)
 	db := mongotest.DBName()

@@ -56,7 +56,7 @@ func importChild(v string) int {
 // exactly the file's rows, once each.
 func TestKillAndRerun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("imports 100,000 rows twice (-short)")
+		t.Skip("-short: imports 100,000 rows twice; ./scripts/test (and CI) run it")
 	}
 	const n = 100_000
 	dir := t.TempDir()

@@ -54,7 +54,7 @@ func crashWriter(dir string) {
 // acknowledged survives, and that the database is intact.
 func TestSIGKILL(t *testing.T) {
 	if testing.Short() {
-		t.Skip("spawns a writer process")
+		t.Skip("-short: spawns a writer process to kill; ./scripts/test (and CI) run it")
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
