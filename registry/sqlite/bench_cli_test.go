@@ -37,7 +37,13 @@ func BenchmarkInsertPurchasesSQLite3(b *testing.B) {
 	if err := writePurchaseCSV(data, n); err != nil {
 		b.Fatal(err)
 	}
-	pragmas := fmt.Sprintf("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-%d; PRAGMA mmap_size=67108864; PRAGMA wal_autocheckpoint=16384;", 64<<10)
+	// The store's writer settings, name(value) → PRAGMA name=value.
+	var settings strings.Builder
+	for _, p := range writerPragmas(defaults()) {
+		name, value, _ := strings.Cut(strings.TrimSuffix(p, ")"), "(")
+		settings.WriteString("PRAGMA " + name + "=" + value + ";")
+	}
+	pragmas := settings.String()
 	var spent time.Duration
 	for i := range b.N {
 		db := filepath.Join(dir, fmt.Sprintf("ref%d.db", i))

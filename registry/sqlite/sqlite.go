@@ -135,7 +135,7 @@ var _ registry.Store = (*Store)(nil)
 // by dir/acervo.lock for as long as the store is open, migrated to the
 // current schema.
 func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
-	c := config{log: slog.New(slog.DiscardHandler), readers: max(4, 2*runtime.NumCPU()), writerKiB: 32 << 10, readerKiB: 8 << 10}
+	c := defaults()
 	for _, o := range opts {
 		o(&c)
 	}
@@ -215,12 +215,10 @@ func lockDir(dir string) (*os.File, error) {
 //     32 MiB (512 MiB let a 1,000,000-row import peak at 2.6 GiB) and gives
 //     them back when writes stop (see idleRelease); each reader keeps 8 MiB,
 //     enough for the upper levels of every index.
-func dsn(path string, cacheKiB int, extra ...string) string {
-	q := []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)",
-		"temp_store(MEMORY)", "mmap_size(0)", fmt.Sprintf("cache_size(-%d)", cacheKiB)}
+func dsn(path string, pragmas []string) string {
 	var b strings.Builder
 	b.WriteString(path + "?")
-	for i, p := range append(q, extra...) {
+	for i, p := range pragmas {
 		if i > 0 {
 			b.WriteByte('&')
 		}
@@ -229,10 +227,24 @@ func dsn(path string, cacheKiB int, extra ...string) string {
 	return b.String()
 }
 
+// pragmas are the settings of a connection, as name(value).
+func pragmas(cacheKiB int, extra ...string) []string {
+	return append([]string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)",
+		"temp_store(MEMORY)", "mmap_size(0)", fmt.Sprintf("cache_size(-%d)", cacheKiB)}, extra...)
+}
+
+// writerPragmas are the settings of the writer connection.
+func writerPragmas(c config) []string { return pragmas(c.writerKiB, "wal_autocheckpoint(16384)") }
+
+// defaults is the configuration Open starts from.
+func defaults() config {
+	return config{log: slog.New(slog.DiscardHandler), readers: max(4, 2*runtime.NumCPU()), writerKiB: 32 << 10, readerKiB: 8 << 10}
+}
+
 func (s *Store) open(ctx context.Context, c config) error {
 	path := filepath.Join(s.dir, DBName)
 	var err error
-	s.w, err = sql.Open("sqlite", dsn(path, c.writerKiB, "wal_autocheckpoint(16384)")+"&_txlock=immediate")
+	s.w, err = sql.Open("sqlite", dsn(path, writerPragmas(c))+"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
@@ -260,7 +272,7 @@ func (s *Store) open(ctx context.Context, c config) error {
 			return fmt.Errorf("prepare: %w", err)
 		}
 	}
-	s.r, err = sql.Open("sqlite", dsn(path, c.readerKiB, "query_only(1)"))
+	s.r, err = sql.Open("sqlite", dsn(path, pragmas(c.readerKiB, "query_only(1)")))
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
