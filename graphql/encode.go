@@ -19,6 +19,28 @@ func appendJSON(b []byte, v interface{}) ([]byte, error) {
 		return append(b, "null"...), nil
 	case string:
 		return appendJSONString(b, x), nil
+	case *string:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return appendJSONString(b, *x), nil
+	case *xobj:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			var err error
+			if b, err = appendJSON(b, x.vals[i]); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case int:

@@ -187,6 +187,8 @@ type env struct {
 	logs    *bytes.Buffer
 	logMu   sync.Mutex
 	cfgHook func(*Config)
+	// compared counts the queries both executors answered alike.
+	compared atomic.Int64
 }
 
 // repoChecker accepts https URLs (the real egress policy is gitsync's).
@@ -236,6 +238,9 @@ func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every query of every test runs through both executors (exec.go's
+	// answers, graphql-go's is compared with it).
+	e.h.compareExec = e.compareExecutors
 	e.srv = httptest.NewServer(e.h)
 	t.Cleanup(e.srv.Close)
 	sys := registry.WithActor(ctx, registry.SystemActor("test"))

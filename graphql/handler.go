@@ -42,6 +42,15 @@ type Handler struct {
 	// hooks for tests: called with the operation before execution.
 	beforeExecute func(ctx context.Context)
 	docs          *docCache
+	// possible maps abstract types to their object types (exec.go).
+	possible map[string]map[string]bool
+	// referenceExec, for tests, runs every query through graphql-go's
+	// executor instead of exec.go's.
+	referenceExec bool
+	// compareExec, for tests, is called after each query with its
+	// response and a function that answers it again with graphql-go's
+	// executor (exec_test.go compares them).
+	compareExec func(query string, vars map[string]interface{}, got response, reference func() response)
 }
 
 // docCache keeps the parsed documents that passed the specified validation
@@ -99,6 +108,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	}
 	h.lim = newLimiter(cfg.RateLimits, h.now)
 	h.docs = &docCache{max: 512, docs: map[string]*ast.Document{}}
+	h.possible = possibleTypes(&a.schema)
 	return h, nil
 }
 
@@ -368,14 +378,34 @@ func (h *Handler) run(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		}}}
 	}
 
+	ctx = context.WithValue(ctx, rateKey{}, &rs)
+	status, res := h.execute(ctx, rid, req, doc, key, isMutation, h.referenceExec)
+	if h.compareExec != nil && !isMutation {
+		h.compareExec(req.Query, req.Variables, res, func() response {
+			// No key: the second run is neither hooked nor penalised.
+			_, ref := h.execute(ctx, rid, req, doc, "", false, true)
+			return ref
+		})
+	}
+	return status, res
+}
+
+// execute runs a checked document, with exec.go's executor or (reference,
+// and for mutations) graphql-go's.
+func (h *Handler) execute(ctx context.Context, rid string, req *request, doc *ast.Document, key string, isMutation, reference bool) (int, response) {
 	ectx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
 	ectx = withLoaders(ectx, newLoaders(h.api.svc.Store(), h.api.caches))
-	ectx = context.WithValue(ectx, rateKey{}, &rs)
-	if h.beforeExecute != nil {
+	if h.beforeExecute != nil && key != "" {
 		h.beforeExecute(ectx)
 	}
-	result := gql.Execute(gql.ExecuteParams{Schema: h.api.schema, AST: doc, OperationName: req.OperationName, Args: req.Variables, Context: ectx})
+	var result *gql.Result
+	if !reference && !isMutation {
+		result = execute(ectx, &h.api.schema, h.possible, doc, req.OperationName, req.Variables)
+	}
+	if result == nil {
+		result = gql.Execute(gql.ExecuteParams{Schema: h.api.schema, AST: doc, OperationName: req.OperationName, Args: req.Variables, Context: ectx})
+	}
 	if isMutation && h.api.search != nil && ectx.Err() == nil {
 		// Read-your-writes: the index applies this mutation's changes
 		// before the response leaves.
@@ -402,7 +432,9 @@ func (h *Handler) run(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	}
 	if timedOut {
 		status = http.StatusGatewayTimeout
-		h.lim.penalise(key, h.lim.cfg.TimeoutPenalty)
+		if key != "" {
+			h.lim.penalise(key, h.lim.cfg.TimeoutPenalty)
+		}
 	}
 	return status, res
 }
