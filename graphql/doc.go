@@ -23,6 +23,13 @@
 // adopters, latest release and purchase totals costs a fixed number of
 // store calls (see TestBatchedLoading).
 //
+// Queries run on this package's executor (exec.go) over graphql-go's
+// schema and the parsed, validated document: the same resolvers, data,
+// errors and null propagation as graphql-go's Execute, at a fraction of its
+// cost per field; mutations, and variables that do not fit their types, go
+// to graphql-go's. The tests answer every query with both and compare the
+// bytes (exec_test.go).
+//
 // Mutations return {result userErrors{field message code}}; the Service
 // checks permissions and writes the audit event of each.
 //

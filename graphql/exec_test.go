@@ -3,9 +3,13 @@ package graphql
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+
+	gql "github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/parser"
 )
 
 // compareExecutors is every test env's Handler.compareExec: it answers
@@ -168,4 +172,150 @@ fragment F on Asset { categories }`, map[string]interface{}{"yes": true}},
 			t.Errorf("%s: not compared (%d %.300s)", c.name, r.Status, r.Body)
 		}
 	}
+}
+
+// TestExecutorsAgreeOnErrors compares the two executors on a small schema
+// made to fail in every way a resolver can: errors and panics at nullable
+// and non-null positions (the null climbing to the nearest nullable
+// field or list item), in thunks (where graphql-go drops the whole data
+// for a non-null one), values of the wrong shape, abstract types resolved
+// by ResolveType and by IsTypeOf, enums, default values, input objects
+// and the variables graphql-go refuses.
+func TestExecutorsAgreeOnErrors(t *testing.T) {
+	type thing struct{ N int }
+	failing := func(p gql.ResolveParams) (interface{}, error) {
+		return nil, errors.New("it failed: " + p.Info.FieldName)
+	}
+	panicking := func(p gql.ResolveParams) (interface{}, error) { panic("it panicked") }
+	nothing := func(p gql.ResolveParams) (interface{}, error) { return nil, nil }
+	later := func(v interface{}, err error) gql.FieldResolveFn {
+		return func(p gql.ResolveParams) (interface{}, error) {
+			return func() (interface{}, error) { return v, err }, nil
+		}
+	}
+	color := gql.NewEnum(gql.EnumConfig{Name: "Color", Values: gql.EnumValueConfigMap{"RED": {Value: "r"}, "BLUE": {Value: "b"}}})
+	node := gql.NewInterface(gql.InterfaceConfig{Name: "Thing", Fields: gql.Fields{"n": {Type: gql.Int}},
+		ResolveType: func(p gql.ResolveTypeParams) *gql.Object { return nil }})
+	named := gql.NewInterface(gql.InterfaceConfig{Name: "Named", Fields: gql.Fields{"n": {Type: gql.Int}}})
+	var leaf *gql.Object
+	leaf = gql.NewObject(gql.ObjectConfig{Name: "Leaf", Interfaces: []*gql.Interface{node, named},
+		IsTypeOf: func(p gql.IsTypeOfParams) bool { _, ok := p.Value.(*thing); return ok },
+		Fields: gql.Fields{
+			"n":         {Type: gql.Int, Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source.(*thing).N, nil }},
+			"fails":     {Type: gql.String, Resolve: failing},
+			"failsNN":   {Type: gql.NewNonNull(gql.String), Resolve: failing},
+			"nullNN":    {Type: gql.NewNonNull(gql.String), Resolve: nothing},
+			"panics":    {Type: gql.String, Resolve: panicking},
+			"color":     {Type: color, Resolve: func(p gql.ResolveParams) (interface{}, error) { return "b", nil }},
+			"badColor":  {Type: color, Resolve: func(p gql.ResolveParams) (interface{}, error) { return "green", nil }},
+			"later":     {Type: gql.String, Resolve: later("soon", nil)},
+			"laterFail": {Type: gql.String, Resolve: later(nil, errors.New("the thunk failed"))},
+			"laterNN":   {Type: gql.NewNonNull(gql.String), Resolve: later(nil, nil)},
+			"float":     {Type: gql.Float, Resolve: func(p gql.ResolveParams) (interface{}, error) { return 1.5, nil }},
+			"notAList":  {Type: gql.NewList(gql.String), Resolve: func(p gql.ResolveParams) (interface{}, error) { return 3, nil }},
+			"strings": {Type: gql.NewList(gql.NewNonNull(gql.String)), Resolve: func(p gql.ResolveParams) (interface{}, error) {
+				return []*string{ptr("a"), nil, ptr("c")}, nil
+			}},
+		}})
+	leaf.AddFieldConfig("self", &gql.Field{Type: leaf, Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source, nil }})
+	leaf.AddFieldConfig("selfNN", &gql.Field{Type: gql.NewNonNull(leaf), Resolve: func(p gql.ResolveParams) (interface{}, error) { return p.Source, nil }})
+	filter := gql.NewInputObject(gql.InputObjectConfig{Name: "Filter", Fields: gql.InputObjectConfigFieldMap{
+		"min": {Type: gql.Int, DefaultValue: 2}, "colors": {Type: gql.NewList(color)}, "name": {Type: gql.NewNonNull(gql.String)}}})
+	echo := func(p gql.ResolveParams) (interface{}, error) {
+		b, err := json.Marshal(p.Args)
+		return string(b), err
+	}
+	query := gql.NewObject(gql.ObjectConfig{Name: "Query", Fields: gql.Fields{
+		"leaf":   {Type: leaf, Resolve: func(p gql.ResolveParams) (interface{}, error) { return &thing{1}, nil }},
+		"leafNN": {Type: gql.NewNonNull(leaf), Resolve: func(p gql.ResolveParams) (interface{}, error) { return &thing{2}, nil }},
+		"leaves": {Type: gql.NewList(leaf), Resolve: func(p gql.ResolveParams) (interface{}, error) {
+			return []*thing{{1}, nil, {3}}, nil
+		}},
+		"leavesNN": {Type: gql.NewList(gql.NewNonNull(leaf)), Resolve: func(p gql.ResolveParams) (interface{}, error) {
+			return []interface{}{&thing{1}, &thing{2}}, nil
+		}},
+		"thing":     {Type: node, Resolve: func(p gql.ResolveParams) (interface{}, error) { return &thing{4}, nil }},
+		"named":     {Type: gql.NewList(named), Resolve: func(p gql.ResolveParams) (interface{}, error) { return []interface{}{&thing{6}, 7}, nil }},
+		"badThing":  {Type: node, Resolve: func(p gql.ResolveParams) (interface{}, error) { return "not a thing", nil }},
+		"failsNN":   {Type: gql.NewNonNull(gql.String), Resolve: failing},
+		"laterLeaf": {Type: leaf, Resolve: later(&thing{5}, nil)},
+		"echo": {Type: gql.String, Args: gql.FieldConfigArgument{
+			"n": {Type: gql.Int, DefaultValue: 7}, "s": {Type: gql.String}, "c": {Type: color}, "l": {Type: gql.NewList(gql.Int)},
+			"f": {Type: filter}, "id": {Type: gql.ID}, "b": {Type: gql.Boolean}, "x": {Type: gql.Float}}, Resolve: echo},
+	}})
+	schema, err := gql.NewSchema(gql.SchemaConfig{Query: query, Types: []gql.Type{leaf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	possible := possibleTypes(&schema)
+	for _, c := range []struct {
+		query string
+		vars  map[string]interface{}
+	}{
+		{`{ leaf { n fails panics color badColor float notAList later laterFail } }`, nil},
+		{`{ leaf { n failsNN } leafNN { n } }`, nil},
+		{`{ leaf { n self { self { nullNN } } } }`, nil},
+		{`{ leaf { n self { selfNN { selfNN { failsNN } } } } }`, nil},
+		{`{ leafNN { n selfNN { failsNN } } leaf { n } }`, nil},
+		{`{ failsNN leaf { n } }`, nil},
+		{`{ leaves { n fails } leavesNN { n } }`, nil},
+		{`{ leaves { n } leavesNN { n failsNN } }`, nil},
+		{`{ leaf { strings } }`, nil},
+		{`{ leaf { laterNN } leafNN { n } }`, nil},
+		{`{ laterLeaf { n later self { later } } }`, nil},
+		{`{ thing { n ... on Leaf { color } } }`, nil},
+		{`{ badThing { n } leaf { n } }`, nil},
+		{`{ named { __typename n ... on Leaf { color } } }`, nil},
+		{`{ a: echo b: echo(n: 3, s: "x", c: RED, l: [1, 2], f: {name: "f", colors: [BLUE]}, id: 4, b: true, x: 2) c: echo(l: 5) }`, nil},
+		{`query($n: Int, $c: Color, $l: [Int], $f: Filter, $id: ID, $s: String = "default", $b: Boolean!) {
+  echo(n: $n, c: $c, l: $l, f: $f, id: $id, s: $s, b: $b) other: echo(f: {name: $s, min: $n}) leaf { n @include(if: $b) fails @skip(if: $b) } }`,
+			map[string]interface{}{"n": 4, "c": "RED", "l": []interface{}{1, 2}, "f": map[string]interface{}{"name": "n", "colors": []interface{}{"BLUE"}}, "id": 9, "b": true}},
+		{`query($l: [Int]) { echo(l: $l) }`, map[string]interface{}{"l": 3}},
+		{`query refused($n: Int) { echo(n: $n) }`, map[string]interface{}{"n": "many"}},
+		{`query refused($f: Filter) { echo(f: $f) }`, map[string]interface{}{"f": map[string]interface{}{"name": "x", "unknown": 1}}},
+		{`query refused($f: Filter) { echo(f: $f) }`, map[string]interface{}{"f": map[string]interface{}{"min": 1}}},
+		{`query refused($b: Boolean!) { echo(b: $b) }`, nil},
+		{`query refused($c: Color) { echo(c: $c) }`, map[string]interface{}{"c": "GREEN"}},
+	} {
+		doc, err := parser.Parse(parser.ParseParams{Source: c.query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vr := gql.ValidateDocument(&schema, doc, gql.SpecifiedRules); !vr.IsValid {
+			t.Fatalf("%s: %v", c.query, vr.Errors)
+		}
+		got := execute(t.Context(), &schema, possible, doc, "", c.vars)
+		if refused := strings.Contains(c.query, "refused"); (got == nil) != refused {
+			t.Errorf("%s: exec.go ran it: %v, want %v", c.query, got != nil, !refused)
+		}
+		if got == nil {
+			got = gql.Execute(gql.ExecuteParams{Schema: schema, AST: doc, Args: c.vars, Context: t.Context()})
+		}
+		want := gql.Execute(gql.ExecuteParams{Schema: schema, AST: doc, Args: c.vars, Context: t.Context()})
+		a, b := encodeResult(t, got), encodeResult(t, want)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s\nexec.go:    %s\ngraphql-go: %s", c.query, a, b)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// encodeResult encodes a result as the handler does, errors (with their
+// paths and locations, sorted) and all.
+func encodeResult(t testing.TB, r *gql.Result) []byte {
+	var errs []string
+	for _, fe := range r.Errors {
+		b, err := json.Marshal(fe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs = append(errs, string(b))
+	}
+	slices.Sort(errs)
+	b, err := encodeResponse(response{Data: r.Data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, []byte("\n"+strings.Join(errs, "\n"))...)
 }
