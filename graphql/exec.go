@@ -59,6 +59,7 @@ type plan struct {
 // planField is one response key of a plan.
 type planField struct {
 	key   string
+	keyI  interface{} // key, converted once
 	asts  []*ast.Field
 	def   *gql.FieldDefinition
 	args  map[string]interface{}
@@ -92,6 +93,16 @@ type executor struct {
 	frags    map[string]ast.Definition
 	op       *ast.OperationDefinition
 	errs     []gqlerrors.FormattedError
+	paths    []gql.ResponsePath // allocated a block at a time
+}
+
+// path is prev.WithKey(key) without an allocation per field.
+func (e *executor) path(prev *gql.ResponsePath, key interface{}) *gql.ResponsePath {
+	if len(e.paths) == cap(e.paths) {
+		e.paths = make([]gql.ResponsePath, 0, 128)
+	}
+	e.paths = append(e.paths, gql.ResponsePath{Prev: prev, Key: key})
+	return &e.paths[len(e.paths)-1]
 }
 
 // possibleTypes maps each abstract type's name to the names of its
@@ -211,7 +222,7 @@ func (e *executor) newPlan(typ *gql.Object, _ *planField, sets []*ast.SelectionS
 		if def == nil {
 			continue
 		}
-		f := &planField{key: k, asts: asts, def: def, args: e.argValues(def.Args, asts[0].Arguments)}
+		f := &planField{key: k, keyI: k, asts: asts, def: def, args: e.argValues(def.Args, asts[0].Arguments)}
 		f.info = gql.ResolveInfo{FieldName: name, FieldASTs: asts, ReturnType: def.Type, ParentType: typ, Schema: *e.schema,
 			Fragments: e.frags, Operation: e.op, VariableValues: e.vars}
 		p.keys = append(p.keys, k)
@@ -330,7 +341,7 @@ func (e *executor) matches(cond *ast.Named, typ *gql.Object) bool {
 func (e *executor) fields(p *plan, source interface{}, path *gql.ResponsePath) (*xobj, *gqlerrors.Error) {
 	o := &xobj{keys: p.keys, vals: make([]interface{}, len(p.fields))}
 	for i, f := range p.fields {
-		v, err := e.resolve(f, source, path.WithKey(f.key))
+		v, err := e.resolve(f, source, e.path(path, f.keyI))
 		if err != nil {
 			return nil, err
 		}
@@ -467,7 +478,7 @@ func (e *executor) completeList(f *planField, t *gql.List, path *gql.ResponsePat
 	if items, ok := res.([]interface{}); ok {
 		out := make([]interface{}, len(items))
 		for i, it := range items {
-			v, err := e.completeCatching(f, t.OfType, path.WithKey(i), it)
+			v, err := e.completeCatching(f, t.OfType, e.path(path, i), it)
 			if err != nil {
 				return nil, err
 			}
@@ -494,7 +505,7 @@ func (e *executor) completeList(f *planField, t *gql.List, path *gql.ResponsePat
 		} else {
 			it = rv.Index(i).Interface()
 		}
-		v, err := e.completeCatching(f, t.OfType, path.WithKey(i), it)
+		v, err := e.completeCatching(f, t.OfType, e.path(path, i), it)
 		if err != nil {
 			return nil, err
 		}
