@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime/debug"
 	"slices"
 
 	gql "github.com/graphql-go/graphql"
@@ -153,21 +154,32 @@ func execute(ctx context.Context, schema *gql.Schema, possible map[string]map[st
 	if e.vars, ok = e.variables(vars); !ok {
 		return nil
 	}
-	return e.run()
+	// As graphql-go does, the execution runs on its own goroutine and the
+	// answer leaves at the deadline even if a resolver ignores it.
+	done := make(chan *gql.Result, 1)
+	go func() { done <- e.run() }()
+	select {
+	case res := <-done:
+		if err := ctx.Err(); err != nil {
+			return &gql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(err)}}
+		}
+		return res
+	case <-ctx.Done():
+		return &gql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(ctx.Err())}}
+	}
 }
 
 func (e *executor) run() (res *gql.Result) {
 	defer func() {
 		if r := recover(); r != nil {
-			a, ok := r.(abortError)
-			if !ok {
-				panic(r)
+			if a, ok := r.(abortError); ok {
+				res = &gql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(a.err)}}
+				return
 			}
-			res = &gql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(a.err)}}
-		}
-		if err := e.ctx.Err(); err != nil {
-			// graphql-go stops waiting at the deadline.
-			res = &gql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(err)}}
+			// A fault of this executor (resolvers' panics are field
+			// errors): an error without a path, masked and logged by
+			// the handler.
+			res = &gql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(fmt.Errorf("executor panic: %v\n%s", r, debug.Stack()))}}
 		}
 	}()
 	root := e.schema.QueryType()

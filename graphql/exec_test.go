@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	gql "github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/parser"
@@ -318,4 +320,27 @@ func encodeResult(t testing.TB, r *gql.Result) []byte {
 		t.Fatal(err)
 	}
 	return append(b, []byte("\n"+strings.Join(errs, "\n"))...)
+}
+
+// TestDeadlineWithoutTheResolver: the answer leaves at the deadline even
+// when a resolver does not watch its context (as with graphql-go, which
+// runs the execution on its own goroutine). The resolver stays blocked
+// until the test has the answer, so this cannot pass by the resolver
+// finishing first.
+func TestDeadlineWithoutTheResolver(t *testing.T) {
+	release := make(chan struct{})
+	e := newEnv(t, func(c *Config) {
+		c.Timeout = 200 * time.Millisecond
+		c.Extensions = append(c.Extensions, func(map[string]gql.Type) (gql.Fields, gql.Fields) {
+			return gql.Fields{"stubborn": {Type: gql.String, Resolve: func(p gql.ResolveParams) (interface{}, error) {
+				<-release
+				return "done", nil
+			}}}, nil
+		})
+	})
+	defer close(release)
+	r := e.post("", `{ stubborn }`, nil)
+	if r.Status != http.StatusGatewayTimeout || r.code(t) != CodeTimeout {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
 }
