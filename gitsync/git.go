@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -36,7 +37,13 @@ type remoteRefs struct {
 	Refs   map[string]string // refs/heads/* and refs/tags/* → object id
 	Peeled map[string]string // annotated tags → the object they peel to
 	Head   string            // the default branch (refs/heads/…), "" when unknown
+	// conn is the session of an http(s) listing, open until closed (nil
+	// for local repositories and closed listings).
+	conn *remoteConn
 }
+
+// close closes the listing's session.
+func (r remoteRefs) close() { r.conn.close() }
 
 // hash identifies the set of branches and tags: sorted "name id" lines.
 func (r remoteRefs) hash() string {
@@ -59,7 +66,8 @@ func wanted(name string) bool {
 
 // listRefs lists the remote's branches and tags with go-git: over http(s)
 // through the policy's client (dial-time checks, byte counter, no
-// redirects), for local repositories by reading them.
+// redirects), for local repositories by reading them. An http(s) listing
+// keeps its session open for the fetch: the caller closes it.
 func (s *Syncer) listRefs(ctx context.Context, t egress.Target, c *egress.Counter) (remoteRefs, error) {
 	if t.Local() {
 		return listLocal(t.LocalPath)
@@ -72,25 +80,26 @@ func (s *Syncer) listRefs(ctx context.Context, t egress.Target, c *egress.Counte
 	// MIRROR_HOST_BLOCKED code); go-git's own check is left open so that
 	// ours is the one that answers.
 	hc := s.cfg.Policy.HTTPClient(c)
-	// Each sync has its own client (its byte counter): its connection is
-	// closed when the listing ends, not left idle for the transport's
-	// timeout (a no-change sync of many repositories kept one open
-	// connection, two goroutines and their buffers per repository).
-	defer hc.CloseIdleConnections()
 	cl := githttp.NewClientWithOptions(hc, &githttp.ClientOptions{RedirectPolicy: githttp.FollowRedirects})
 	sess, err := cl.NewUploadPackSession(ep, nil)
 	if err != nil {
 		return remoteRefs{}, err
 	}
-	defer sess.Close()
+	// Each sync has its own client (its byte counter): its connection is
+	// closed when the sync is done with it, not left idle for the
+	// transport's timeout (a no-change sync of many repositories kept one
+	// open connection, two goroutines and their buffers per repository).
+	conn := &remoteConn{hc: hc, sess: sess}
 	ar, err := sess.AdvertisedReferencesContext(ctx)
 	if err != nil {
+		conn.close()
 		if errors.Is(err, transport.ErrEmptyRemoteRepository) {
 			return remoteRefs{Refs: map[string]string{}}, nil
 		}
 		return remoteRefs{}, err
 	}
-	out := remoteRefs{Refs: map[string]string{}, Peeled: map[string]string{}}
+	conn.caps = ar.Capabilities
+	out := remoteRefs{Refs: map[string]string{}, Peeled: map[string]string{}, conn: conn}
 	for name, h := range ar.References {
 		if wanted(name) {
 			out.Refs[name] = h.String()
@@ -211,9 +220,15 @@ func gitArgs(t egress.Target, proxyURL string) []string {
 // runGit runs git with the sync's environment; the whole process group is
 // killed when ctx ends.
 func (s *Syncer) runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	return s.runGitInput(ctx, dir, nil, args...)
+}
+
+// runGitInput is runGit with stdin read from in (nil: empty).
+func (s *Syncer) runGitInput(ctx context.Context, dir string, in io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, s.cfg.GitPath, args...)
 	cmd.Dir = dir
 	cmd.Env = s.gitEnv()
+	cmd.Stdin = in
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second

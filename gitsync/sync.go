@@ -82,6 +82,7 @@ func (s *Syncer) SyncMirror(ctx context.Context, m registry.Mirror, force bool) 
 		return res
 	}
 	m = fresh
+	s.log.Debug("leased", "url", m.URL, "elapsed", time.Since(start))
 	if !force && m.NextDueAt.After(s.svc.Now()) {
 		res.Status = StatusSkipped
 		return res
@@ -178,12 +179,14 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 	if err != nil {
 		return s.cause(ctx, counter, nil, fmt.Errorf("list refs: %w", err))
 	}
+	defer refs.close()
 	if len(refs.Refs) > s.cfg.MaxRefs {
 		return &egress.Error{Code: registry.CodeTooManyRefs, Msg: fmt.Sprintf("the repository has %d branches and tags, more than %d", len(refs.Refs), s.cfg.MaxRefs)}
 	}
 	hash := refs.hash()
 	if !first && hash == m.RefsHash && m.Status != registry.MirrorNew {
 		res.Status = StatusUnchanged
+		refs.close()
 		now := s.svc.Now()
 		m.LastSyncAt, m.LastSuccessAt = &now, &now
 		m.NextDueAt = now.Add(s.interval())
@@ -216,7 +219,9 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 			defer pre.close()
 		}
 	}
-	if err := s.fetch(ctx, dir, first, t, refs, counter); err != nil {
+	err = s.fetch(ctx, dir, first, t, refs, counter)
+	refs.close()
+	if err != nil {
 		<-storedCh
 		return err
 	}
@@ -305,6 +310,18 @@ func (s *Syncer) cause(ctx context.Context, c *egress.Counter, px *egress.Proxy,
 // temporary directory renamed into place when complete, so a killed first
 // sync leaves nothing half-made where the mirror belongs.
 func (s *Syncer) fetch(ctx context.Context, dir string, first bool, t egress.Target, refs remoteRefs, c *egress.Counter) error {
+	if !first && !s.useGo && refs.conn != nil && refs.conn.hc != nil {
+		// An existing mirror over http(s): the pack is asked for on the
+		// listing's session (no second listing), through the same policy
+		// client.
+		if err := s.fetchPack(ctx, dir, refs, c); err != nil {
+			return s.cause(ctx, c, nil, fmt.Errorf("fetch: %w", err))
+		}
+		if err := setHead(dir, refs.Head); err != nil {
+			return fmt.Errorf("set HEAD: %w", err)
+		}
+		return nil
+	}
 	var px *egress.Proxy
 	if !t.Local() {
 		var err error

@@ -40,8 +40,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -95,6 +97,11 @@ func childSync(args []string) int {
 	ctx := registry.WithActor(context.Background(), registry.SystemActor("sync"))
 	log := logger()
 	began := time.Now()
+	if t0, err := strconv.ParseInt(os.Getenv("ACERVO_BENCH_T0"), 10, 64); err == nil {
+		// The launcher's clock when it started this process (date +%s%N):
+		// how long the process took to reach main.
+		log.Debug("main reached", "since launch", began.Sub(time.Unix(0, t0)))
+	}
 	st, err := sqlite.Open(ctx, *data)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -169,6 +176,10 @@ func memReport(w io.Writer) {
 			if len(f) >= 6 {
 				cur = f[5]
 			}
+			cur += " " + f[1]
+			if cur == "[anon] rw-p" && os.Getenv("ACERVO_BENCH_MEMREPORT") == "maps" {
+				cur += " " + f[0]
+			}
 		case len(f) >= 2 && f[0] == "Rss:":
 			var kib int64
 			fmt.Sscan(f[1], &kib)
@@ -186,6 +197,27 @@ func memReport(w io.Writer) {
 	runtime.ReadMemStats(&ms)
 	fmt.Fprintf(w, "memreport: %6d KiB resident in all; Go heap in use %d KiB, heap held %d KiB, GC metadata %d KiB, stacks %d KiB\n",
 		total, ms.HeapInuse>>10, (ms.HeapSys-ms.HeapReleased)>>10, ms.GCSys>>10, ms.StackSys>>10)
+	if st, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(st), "\n") {
+			for _, k := range []string{"VmHWM:", "VmRSS:", "RssAnon:", "RssFile:", "Threads:"} {
+				if strings.HasPrefix(line, k) {
+					fmt.Fprintf(w, "memreport: %s\n", strings.Join(strings.Fields(line), " "))
+				}
+			}
+		}
+	}
+	var samples []metrics.Sample
+	for _, d := range metrics.All() {
+		if strings.HasPrefix(d.Name, "/memory/classes/") || d.Name == "/gc/heap/goal:bytes" || d.Name == "/gc/cycles/total:gc-cycles" {
+			samples = append(samples, metrics.Sample{Name: d.Name})
+		}
+	}
+	metrics.Read(samples)
+	for _, s := range samples {
+		if s.Value.Kind() == metrics.KindUint64 {
+			fmt.Fprintf(w, "memreport: %-50s %8d KiB\n", s.Name, s.Value.Uint64()>>10)
+		}
+	}
 }
 
 // logger logs to stderr at ACERVO_LOG_LEVEL (nothing when unset).
