@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,42 +57,65 @@ func parseAntes(r *http.Request) antesQuery {
 }
 
 // antesCache runs the matcher's check once per question and keeps the
-// answer for a couple of minutes: at the scale of the whole State a check
-// reads up to 20,000 prior purchases and takes seconds (or more), so the
-// page never waits for it long. The key leaves the budget out (the page
-// compares it).
+// answer for antesCacheTTL after it is ready. A check searches and reads
+// up to 20,000 prior purchases and takes seconds (or more), so a page never
+// waits for it long. The key leaves the budget out (the page compares it)
+// and so does how many purchases are shown: one check, made for the
+// largest list any view shows (the CSV's), serves the page, its printable
+// view and the download alike.
+//
+// Checks wait in a queue and run antesWorkers at a time, which leaves the
+// other core to the pages. The queue is not first come, first served: a
+// question a request is waiting for right now (a download, a page being
+// rendered) runs before questions whose pages only reload every few
+// seconds, then the most recently asked first; a question nobody has asked
+// for in antesAbandon (its page was closed) is dropped without running.
 type antesCache struct {
+	now     func() time.Time
 	mu      sync.Mutex
 	entries map[string]*antesEntry
 	order   []string
-	slow    bool          // a check took (or has been running) longer than antesSlow
-	sem     chan struct{} // at most antesWorkers checks at a time
+	queue   []*antesEntry // waiting to run
+	running int
+	slow    bool // a check took (or has been running) longer than antesSlow
 }
 
 type antesEntry struct {
-	at   time.Time
-	done chan struct{} // closed when res and err are set
-	res  registry.BeforeBuying
-	err  error
+	asked    time.Time // when the check was first asked for
+	wanted   time.Time // the last time a request asked for it
+	waiters  int       // requests waiting for it now
+	finished time.Time
+	dropped  bool // nobody wanted it any more: it never ran
+	run      func() (registry.BeforeBuying, error)
+	done     chan struct{} // closed when res and err are set, or when dropped
+	res      registry.BeforeBuying
+	err      error
 }
 
 const (
 	antesCacheTTL  = 2 * time.Minute
 	antesCacheSize = 256
 	// antesWait is how long a page waits for a check before it shows what
-	// it has and reloads itself.
-	antesWait = 300 * time.Millisecond
+	// it has and reloads itself (every antesRefresh).
+	antesWait    = 300 * time.Millisecond
+	antesRefresh = 5 * time.Second
+	// antesAbandon is how long a queued check waits for someone to ask
+	// for it again before it is dropped: several missed reloads.
+	antesAbandon = 6 * antesRefresh
 	// antesSlow marks a registry whose checks take long: pages stop
 	// waiting for them at all.
-	antesSlow    = time.Second
-	antesWorkers = 1
+	antesSlow = time.Second
+	// antesMaxPurchases is the longest list of prior purchases a view
+	// shows (the CSV's).
+	antesMaxPurchases = 500
+	antesWorkers      = 1
 )
 
-// wait is how long a page waits for a check of key that started at start.
-func (c *antesCache) wait(e *antesEntry, now time.Time) time.Duration {
+// wait is how long a page waits for the check e.
+func (c *antesCache) wait(e *antesEntry) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if now.Sub(e.at) > antesSlow {
+	if c.now().Sub(e.asked) > antesSlow && e.finished.IsZero() {
 		c.slow = true
 	}
 	if c.slow {
@@ -100,48 +124,114 @@ func (c *antesCache) wait(e *antesEntry, now time.Time) time.Duration {
 	return antesWait
 }
 
-// entry returns the check of key, starting it with run when there is none
-// (or when the kept one is older than the TTL).
-func (c *antesCache) entry(key string, now time.Time, run func() (registry.BeforeBuying, error)) *antesEntry {
+// want returns the check of key, queueing it with run when there is none
+// (or when the kept one is older than the TTL, failed or was dropped),
+// and counts the caller as waiting for it until it calls release.
+func (c *antesCache) want(key string, run func() (registry.BeforeBuying, error)) *antesEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	now := c.now()
 	if c.entries == nil {
 		c.entries = map[string]*antesEntry{}
 	}
-	if e, ok := c.entries[key]; ok {
+	e, ok := c.entries[key]
+	if ok {
 		select {
 		case <-e.done:
-			if now.Sub(e.at) <= antesCacheTTL && e.err == nil {
-				return e
+			if e.dropped || e.err != nil || now.Sub(e.finished) > antesCacheTTL {
+				e = nil
 			}
-		default:
-			return e // still running
+		default: // queued or running
 		}
 	} else {
+		e = nil
 		c.order = append(c.order, key)
 		if len(c.order) > antesCacheSize {
+			old := c.entries[c.order[0]]
 			delete(c.entries, c.order[0])
 			c.order = c.order[1:]
+			c.unqueue(old)
 		}
 	}
-	e := &antesEntry{at: now, done: make(chan struct{})}
-	c.entries[key] = e
-	if c.sem == nil {
-		c.sem = make(chan struct{}, antesWorkers)
+	if e == nil {
+		e = &antesEntry{asked: now, run: run, done: make(chan struct{})}
+		c.entries[key] = e
+		c.queue = append(c.queue, e)
 	}
-	go func() {
-		defer close(e.done)
-		c.sem <- struct{}{}
-		defer func() { <-c.sem }()
-		start := time.Now()
-		e.res, e.err = run()
-		if time.Since(start) > antesSlow {
-			c.mu.Lock()
-			c.slow = true
-			c.mu.Unlock()
-		}
-	}()
+	e.wanted = now
+	e.waiters++
+	c.dispatch(now)
 	return e
+}
+
+// release ends a wait that want began.
+func (c *antesCache) release(e *antesEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.waiters--
+}
+
+// unqueue drops e, which left the cache, if it has not started and no
+// request waits for it (a check is dropped only when nobody waits for it).
+func (c *antesCache) unqueue(e *antesEntry) {
+	if i := slices.Index(c.queue, e); i >= 0 && e.waiters == 0 {
+		c.queue = slices.Delete(c.queue, i, i+1)
+		e.dropped = true
+		close(e.done)
+	}
+}
+
+// dispatch starts queued checks while a worker is free. c.mu is held.
+func (c *antesCache) dispatch(now time.Time) {
+	for c.running < antesWorkers {
+		e := c.next(now)
+		if e == nil {
+			return
+		}
+		c.running++
+		go c.work(e)
+	}
+}
+
+// next takes the check to run next off the queue, dropping the ones
+// nobody asked for in antesAbandon. c.mu is held.
+func (c *antesCache) next(now time.Time) *antesEntry {
+	var best *antesEntry
+	kept := c.queue[:0]
+	for _, e := range c.queue {
+		if e.waiters == 0 && now.Sub(e.wanted) > antesAbandon {
+			e.dropped = true
+			close(e.done)
+			continue
+		}
+		kept = append(kept, e)
+		if best == nil || (e.waiters > 0) != (best.waiters > 0) && e.waiters > 0 ||
+			(e.waiters > 0) == (best.waiters > 0) && e.wanted.After(best.wanted) {
+			best = e
+		}
+	}
+	clear(c.queue[len(kept):])
+	c.queue = kept
+	if best != nil {
+		c.queue = slices.DeleteFunc(c.queue, func(e *antesEntry) bool { return e == best })
+	}
+	return best
+}
+
+func (c *antesCache) work(e *antesEntry) {
+	start := time.Now()
+	res, err := e.run()
+	took := time.Since(start)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.res, e.err, e.run = res, err, nil
+	e.finished = c.now()
+	close(e.done)
+	if took > antesSlow {
+		c.slow = true
+	}
+	c.running--
+	c.dispatch(c.now())
 }
 
 // antes answers the check (registry.Service.AntesDeComprar, the matcher's)
@@ -154,16 +244,17 @@ func (s *server) antes(ctx context.Context, q antesQuery, maxPurchases int, wait
 		return d, nil
 	}
 	actor := registry.ActorFrom(ctx)
-	key := strings.Join([]string{registry.Fold(q.Text), q.UNSPSC, strconv.FormatBool(actor.Anonymous()), strconv.Itoa(maxPurchases)}, "\x00")
-	e := s.antesCache.entry(key, s.now(), func() (registry.BeforeBuying, error) {
+	key := strings.Join([]string{registry.Fold(q.Text), q.UNSPSC, strconv.FormatBool(actor.Anonymous())}, "\x00")
+	e := s.antesCache.want(key, func() (registry.BeforeBuying, error) {
 		// The check outlives the request that started it.
 		cctx, cancel := context.WithTimeout(registry.WithActor(context.Background(), actor), 10*time.Minute)
 		defer cancel()
-		return s.svc.AntesDeComprar(cctx, registry.BeforeBuyingQuery{Text: q.Text, UNSPSC: q.UNSPSC, MaxPurchases: maxPurchases}, s.text)
+		return s.svc.AntesDeComprar(cctx, registry.BeforeBuyingQuery{Text: q.Text, UNSPSC: q.UNSPSC, MaxPurchases: antesMaxPurchases}, s.text)
 	})
+	defer s.antesCache.release(e)
 	var timeout <-chan time.Time
 	if wait > 0 {
-		t := time.NewTimer(min(wait, s.antesCache.wait(e, s.now())))
+		t := time.NewTimer(min(wait, s.antesCache.wait(e)))
 		defer t.Stop()
 		timeout = t.C
 	}
@@ -172,7 +263,7 @@ func (s *server) antes(ctx context.Context, q antesQuery, maxPurchases int, wait
 		if e.err != nil {
 			return nil, e.err
 		}
-		s.fillAntes(d, e.res)
+		s.fillAntes(d, e.res, maxPurchases)
 	case <-timeout:
 		d.Pending = true
 	case <-ctx.Done():
@@ -207,10 +298,10 @@ func (s *server) antes(ctx context.Context, q antesQuery, maxPurchases int, wait
 	return d, nil
 }
 
-func (s *server) fillAntes(d *antesData, res registry.BeforeBuying) {
+func (s *server) fillAntes(d *antesData, res registry.BeforeBuying, maxPurchases int) {
 	q := d.Q
 	d.R = res
-	d.Purchases = res.Purchases
+	d.Purchases = res.Purchases[:min(len(res.Purchases), maxPurchases)]
 	for _, f := range res.Assets {
 		c := card{Asset: f.Asset, Adopters: int64(f.AdopterCount)}
 		if f.LatestRelease != nil {
@@ -244,7 +335,7 @@ func (s *server) handleAntes(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Pending {
 		// The check goes on in the background: reload to show it.
-		w.Header().Set("Refresh", "5")
+		w.Header().Set("Refresh", strconv.Itoa(int(antesRefresh/time.Second)))
 	}
 	d.More = d.R.PurchaseCount - len(d.Purchases)
 	d.CSVURL = "/antes-de-comprar.csv?" + r.URL.Query().Encode()
@@ -254,7 +345,7 @@ func (s *server) handleAntes(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) handleAntesCSV(w http.ResponseWriter, r *http.Request) {
 	q := parseAntes(r)
-	d, err := s.antes(r.Context(), q, 500, 0) // a download waits for the whole check
+	d, err := s.antes(r.Context(), q, antesMaxPurchases, 0) // a download waits for the whole check
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -350,20 +351,24 @@ func TestImportRejects(t *testing.T) {
 type slowText struct {
 	registry.TextSearcher
 	release chan struct{}
+	calls   *atomic.Int32 // purchase searches: one per check
 }
 
 func (s slowText) SearchPurchaseIDs(ctx context.Context, text, unspsc string, limit int) ([]string, error) {
+	s.calls.Add(1)
 	<-s.release
 	return s.TextSearcher.SearchPurchaseIDs(ctx, text, unspsc, limit)
 }
 
 // TestAntesInBackground: a check that takes long does not hold the page:
 // it shows the public software found and reloads itself until the answer is
-// ready; the CSV download waits for it.
+// ready; the CSV download waits for it. The page, its printable view and
+// the download share one check.
 func TestAntesInBackground(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
 	release := make(chan struct{})
-	f.server.text = slowText{TextSearcher: f.server.text, release: release}
+	var calls atomic.Int32
+	f.server.text = slowText{TextSearcher: f.server.text, release: release, calls: &calls}
 	c := f.client(t)
 	res, body := get(t, c, f.srv.URL+"/antes-de-comprar?q=gesti%C3%B3n+documental")
 	if res.StatusCode != 200 || res.Header.Get("Refresh") == "" || !strings.Contains(body, "Estamos reuniendo las compras previas") ||
@@ -391,5 +396,11 @@ func TestAntesInBackground(t *testing.T) {
 	}
 	if !strings.Contains(body, "$ 625.000.000") || strings.Contains(body, "Estamos reuniendo") {
 		t.Error("the finished check is not shown")
+	}
+	if res, body := get(t, c, f.srv.URL+"/antes-de-comprar?q=gesti%C3%B3n+documental&vista=imprimir"); res.StatusCode != 200 || !strings.Contains(body, "$ 625.000.000") {
+		t.Errorf("printable view: status %d", res.StatusCode)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("the page, the CSV and the printable view ran %d checks, want 1", n)
 	}
 }

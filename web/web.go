@@ -143,6 +143,7 @@ func newServer(cfg Config) (*server, error) {
 		return nil, err
 	}
 	s.limiter = newLimiter(s.now)
+	s.antesCache.now = s.now
 	s.readme = newReadmeRenderer()
 	ttl := cfg.DashboardTTL
 	if ttl <= 0 {
