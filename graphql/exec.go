@@ -30,7 +30,8 @@ import (
 // (several operations without a name, an unknown operation, variables that
 // do not fit their types) go to graphql-go's Execute, which also words
 // their errors. exec_test.go runs every query of the package's tests
-// through both and compares the bytes.
+// through both and compares the bytes. graphql-go's execution extensions
+// (gql.Extension, tracing hooks) are not called: the schema has none.
 
 // xobj is one object of a response: values in the order of keys, which
 // are sorted (as encoding/json sorts a map's keys).
