@@ -190,6 +190,7 @@ type extractor struct {
 type parsedPC struct {
 	snap registry.PubliccodeSnapshot
 	file *publiccode.File
+	spdx string // legal.license when it is a valid SPDX expression
 }
 
 func newExtractor(repo *git.Repository, opts publiccode.Options, maxPC int64, scanner *licenseScanner, cache *licenseCache) *extractor {
@@ -200,7 +201,10 @@ func newExtractor(repo *git.Repository, opts publiccode.Options, maxPC int64, sc
 type snapshot struct {
 	Publiccode registry.PubliccodeSnapshot
 	File       *publiccode.File
-	License    string // from the licence file
+	// FileLicense is publiccode.yml's legal.license when it is a valid
+	// SPDX expression (checked once per publiccode.yml blob).
+	FileLicense string
+	License     string // from the licence file
 	Readme     string
 	Languages  []registry.LanguageShare
 }
@@ -217,7 +221,7 @@ func (x *extractor) at(commit string, full bool) (snapshot, error) {
 		return snapshot{}, fmt.Errorf("tree of %s: %w", commit, err)
 	}
 	var s snapshot
-	s.Publiccode, s.File = x.publiccode(tree)
+	s.Publiccode, s.File, s.FileLicense = x.publiccode(tree)
 	s.License = x.license(tree)
 	if full {
 		s.Readme = x.readme(tree)
@@ -256,8 +260,9 @@ func readBlob(b *object.Blob, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(rd, limit))
 }
 
-// publiccode reads and validates publiccode.yml (or .yaml) at the root.
-func (x *extractor) publiccode(tree *object.Tree) (registry.PubliccodeSnapshot, *publiccode.File) {
+// publiccode reads and validates publiccode.yml (or .yaml) at the root,
+// and returns its legal.license when that is a valid SPDX expression.
+func (x *extractor) publiccode(tree *object.Tree) (registry.PubliccodeSnapshot, *publiccode.File, string) {
 	es := rootEntries(tree, func(n string) bool { return n == "publiccode.yml" || n == "publiccode.yaml" })
 	var e *object.TreeEntry
 	for i := range es {
@@ -267,15 +272,15 @@ func (x *extractor) publiccode(tree *object.Tree) (registry.PubliccodeSnapshot, 
 		}
 	}
 	if e == nil {
-		return registry.PubliccodeSnapshot{}, nil
+		return registry.PubliccodeSnapshot{}, nil, ""
 	}
 	if c, ok := x.parsed[e.Hash]; ok && c.snap.Path == e.Name {
-		return c.snap, c.file
+		return c.snap, c.file, c.spdx
 	}
 	snap := registry.PubliccodeSnapshot{Present: true, Path: e.Name}
-	fail := func(format string, args ...any) (registry.PubliccodeSnapshot, *publiccode.File) {
+	fail := func(format string, args ...any) (registry.PubliccodeSnapshot, *publiccode.File, string) {
 		snap.Findings = []registry.Finding{{File: e.Name, Severity: "error", Message: registry.CodeMetadataInvalid + ": " + fmt.Sprintf(format, args...)}}
-		return snap, nil
+		return snap, nil, ""
 	}
 	b, err := x.blob(*e)
 	if err != nil {
@@ -298,13 +303,17 @@ func (x *extractor) publiccode(tree *object.Tree) (registry.PubliccodeSnapshot, 
 	snap.Raw = string(data)
 	snap.Findings = findings
 	snap.Valid = f != nil && !publiccode.HasErrors(findings)
+	spdx := ""
 	if f != nil {
 		snap.Version = f.Version
+		if registry.ValidSPDXExpression(f.Legal.License) {
+			spdx = f.Legal.License
+		}
 	}
 	if f == nil || !usesRepoFiles(f) {
-		x.parsed[e.Hash] = parsedPC{snap: snap, file: f}
+		x.parsed[e.Hash] = parsedPC{snap: snap, file: f, spdx: spdx}
 	}
-	return snap, f
+	return snap, f, spdx
 }
 
 // usesRepoFiles reports whether validating f looked at other files of the

@@ -598,8 +598,8 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 				snap, err := x.at(t.Commit, false)
 				if err == nil {
 					r.Publiccode, r.License = snap.Publiccode, snap.License
-					if r.License == "" && snap.File != nil && registry.ValidSPDXExpression(snap.File.Legal.License) {
-						r.License = snap.File.Legal.License
+					if r.License == "" {
+						r.License = snap.FileLicense
 					}
 				}
 				select {

@@ -446,3 +446,30 @@ func TestSyncCombinesPacks(t *testing.T) {
 		t.Errorf("mirror HEAD %q (%v), want the last commit %s", out, err, last)
 	}
 }
+
+// TestReleaseLicenseFromPubliccode: without a licence file, a release's
+// licence is publiccode.yml's legal.license when that is a valid SPDX
+// expression, read per release from its own publiccode.yml.
+func TestReleaseLicenseFromPubliccode(t *testing.T) {
+	root := t.TempDir()
+	valid := readTestdata(t, "publiccode-valid.yml")
+	r := newRepo(t, filepath.Join(root, "app"))
+	r.commit("mit", map[string]string{"publiccode.yml": valid})
+	r.tag("v1.0.0", false)
+	r.commit("eupl", map[string]string{"publiccode.yml": strings.Replace(valid, "license: MIT\n", "license: EUPL-1.2\n", 1)})
+	r.tag("v1.1.0", true)
+	r.commit("not spdx", map[string]string{"publiccode.yml": strings.Replace(valid, "license: MIT\n", "license: la del ministerio\n", 1)})
+	r.tag("v1.2.0", false)
+	gs := newGitServer(t, root)
+	e := newEnv(t, Config{})
+	res := e.sync(gs.url("app"))
+	if res.Status != StatusNew {
+		t.Fatalf("sync: %+v", res)
+	}
+	got := e.releases(res.AssetID)
+	for tag, want := range map[string]string{"v1.0.0": "MIT", "v1.1.0": "EUPL-1.2", "v1.2.0": ""} {
+		if got[tag].License != want {
+			t.Errorf("%s: licence %q, want %q", tag, got[tag].License, want)
+		}
+	}
+}
