@@ -205,8 +205,8 @@ type snapshot struct {
 	// SPDX expression (checked once per publiccode.yml blob).
 	FileLicense string
 	License     string // from the licence file
-	Readme     string
-	Languages  []registry.LanguageShare
+	Readme      string
+	Languages   []registry.LanguageShare
 }
 
 // at reads the publiccode.yml and licence at commit (and, with full, the
