@@ -287,12 +287,20 @@ func (o *catFileObject) Reader() (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(o.data)), nil
 }
 
+// treeID is a tree id as for-each-ref printed it, or "" when it is not one.
+func treeID(s string) string {
+	if plumbing.IsHash(s) {
+		return s
+	}
+	return ""
+}
+
 // readTagsCLI is readTags with one `git for-each-ref`, which peels
 // annotated tags and gives their tagger dates itself: only a tag it cannot
 // settle (a tag of a tag, a tag without a tagger date) is peeled object by
 // object through repo.
 func (s *Syncer) readTagsCLI(ctx context.Context, dir string, repo *git.Repository, known func(tag, hash string) string) ([]tagInfo, error) {
-	out, err := s.runGit(ctx, dir, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)%00%(*objecttype)%00%(creatordate:unix)", "refs/tags/")
+	out, err := s.runGit(ctx, dir, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)%00%(*objecttype)%00%(creatordate:unix)%00%(tree)%00%(*tree)", "refs/tags/")
 	if err != nil {
 		return nil, err
 	}
@@ -302,10 +310,10 @@ func (s *Syncer) readTagsCLI(ctx context.Context, dir string, repo *git.Reposito
 			continue
 		}
 		f := strings.Split(line, "\x00")
-		if len(f) != 6 {
+		if len(f) != 8 {
 			return nil, fmt.Errorf("for-each-ref: unexpected line %q", line)
 		}
-		name, id, typ, peeled, peeledType, date := f[0], f[1], f[2], f[3], f[4], f[5]
+		name, id, typ, peeled, peeledType, date, tree, peeledTree := f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
 		tag, ok := strings.CutPrefix(name, "refs/tags/")
 		if !ok {
 			continue
@@ -317,9 +325,9 @@ func (s *Syncer) readTagsCLI(ctx context.Context, dir string, repo *git.Reposito
 		unix, derr := strconv.ParseInt(date, 10, 64)
 		switch {
 		case typ == "commit" && derr == nil:
-			tags = append(tags, tagInfo{Tag: tag, Commit: id, Date: time.Unix(unix, 0).UTC()})
+			tags = append(tags, tagInfo{Tag: tag, Commit: id, Tree: treeID(tree), Date: time.Unix(unix, 0).UTC()})
 		case typ == "tag" && peeledType == "commit" && derr == nil && unix != 0:
-			tags = append(tags, tagInfo{Tag: tag, Commit: peeled, Date: time.Unix(unix, 0).UTC()})
+			tags = append(tags, tagInfo{Tag: tag, Commit: peeled, Tree: treeID(peeledTree), Date: time.Unix(unix, 0).UTC()})
 		case typ == "tag" || typ == "commit":
 			ti, ok := peelTag(repo, plumbing.NewHash(id))
 			if ok {

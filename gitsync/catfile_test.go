@@ -151,6 +151,13 @@ func TestReadTagsCLI(t *testing.T) {
 		if len(got) != 5 {
 			t.Errorf("%d tags, want 5 (tree and blob tags left out): %+v", len(got), got)
 		}
+		for _, ti := range got {
+			// The root tree comes with the tag, so that a release's
+			// metadata is read without reading its commit.
+			if want := r.git("rev-parse", ti.Commit+"^{tree}"); !ti.known && ti.Tree != want {
+				t.Errorf("%s: tree %q, want %s", ti.Tag, ti.Tree, want)
+			}
+		}
 	}
 }
 

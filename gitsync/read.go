@@ -101,6 +101,7 @@ func (f *bufferedFile) Read(p []byte) (int, error) { return f.r.Read(p) }
 type tagInfo struct {
 	Tag    string
 	Commit string
+	Tree   string    // the commit's root tree when known without reading it, else ""
 	Date   time.Time // tagger date of an annotated tag, else the commit date
 	known  bool      // unchanged since the last sync: Date not read
 }
@@ -163,6 +164,7 @@ func peelTag(r *git.Repository, h plumbing.Hash) (tagInfo, bool) {
 				ti.Date = c.Committer.When
 			}
 			ti.Commit = c.Hash.String()
+			ti.Tree = c.TreeHash.String()
 			ti.Date = ti.Date.UTC()
 			return ti, true
 		default:
@@ -212,13 +214,26 @@ type snapshot struct {
 // at reads the publiccode.yml and licence at commit (and, with full, the
 // README and languages).
 func (x *extractor) at(commit string, full bool) (snapshot, error) {
-	c, err := x.repo.CommitObject(plumbing.NewHash(commit))
-	if err != nil {
-		return snapshot{}, fmt.Errorf("commit %s: %w", commit, err)
-	}
-	tree, err := c.Tree()
-	if err != nil {
-		return snapshot{}, fmt.Errorf("tree of %s: %w", commit, err)
+	return x.atTree(commit, "", full)
+}
+
+// atTree is at with the commit's root tree already known (treeID, from
+// git for-each-ref), so that the commit itself is not read; "" reads it.
+func (x *extractor) atTree(commit, treeID string, full bool) (snapshot, error) {
+	var tree *object.Tree
+	var err error
+	if treeID != "" {
+		if tree, err = x.repo.TreeObject(plumbing.NewHash(treeID)); err != nil {
+			return snapshot{}, fmt.Errorf("tree %s of %s: %w", treeID, commit, err)
+		}
+	} else {
+		c, err := x.repo.CommitObject(plumbing.NewHash(commit))
+		if err != nil {
+			return snapshot{}, fmt.Errorf("commit %s: %w", commit, err)
+		}
+		if tree, err = c.Tree(); err != nil {
+			return snapshot{}, fmt.Errorf("tree of %s: %w", commit, err)
+		}
 	}
 	var s snapshot
 	s.Publiccode, s.File, s.FileLicense = x.publiccode(tree)

@@ -595,7 +595,7 @@ func (s *Syncer) recordReleases(ctx context.Context, assetID string, stored []re
 				if v, ok := registry.ParseSemver(t.Tag); ok {
 					r.IsRelease, r.Version, r.Prerelease = true, v.String(), v.Pre != ""
 				}
-				snap, err := x.at(t.Commit, false)
+				snap, err := x.atTree(t.Commit, t.Tree, false)
 				if err == nil {
 					r.Publiccode, r.License = snap.Publiccode, snap.License
 					if r.License == "" {
