@@ -211,16 +211,25 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 		rs, err := s.svc.Store().Releases().ForAssets(ctx, []string{m.AssetID})
 		storedCh <- storedReleases{rs, err}
 	}()
-	// An existing mirror's reader starts while git fetches too.
-	var pre *catFileProcs
+	// An existing mirror's reader starts while the fetch runs too, on a
+	// goroutine of its own: starting two processes takes a few
+	// milliseconds the fetch need not wait for.
+	preCh := make(chan *catFileProcs, 1)
 	if !first && !s.useGo {
-		if p, err := s.startCatFileProcs(ctx, dir); err == nil {
-			pre = p
-			defer pre.close()
-		}
+		go func() {
+			p, err := s.startCatFileProcs(ctx, dir)
+			if err != nil {
+				p = nil
+			}
+			preCh <- p
+		}()
+	} else {
+		preCh <- nil
 	}
 	err = s.fetch(ctx, dir, first, t, refs, counter)
 	refs.close()
+	pre := <-preCh
+	defer pre.close()
 	if err != nil {
 		<-storedCh
 		return err
