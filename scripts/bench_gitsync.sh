@@ -20,5 +20,7 @@ command -v git >/dev/null || { echo "bench_gitsync: git is needed" >&2; exit 2; 
 [ -x /usr/bin/time ] || { echo "bench_gitsync: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
 bin="$(mktemp -d)/benchcmd"
 trap 'rm -rf "$(dirname "$bin")"' EXIT
-go build -o "$bin" ./gitsync/internal/benchcmd
+# Built as the Dockerfile builds acervo (static, no cgo, stripped): the
+# measured process's memory includes its executable's pages.
+CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$bin" ./gitsync/internal/benchcmd
 "$bin" "$@"
