@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -145,10 +146,14 @@ func validEmail(s string) bool {
 	return at > 0 && at < len(s)-1
 }
 
-// mimeRE is RFC 6838's type/subtype with optional parameters.
-var mimeRE = regexp.MustCompile(`^(application|audio|example|font|haptics|image|message|model|multipart|text|video|x-[A-Za-z0-9!#$&^_.+-]+)/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"]*"|[A-Za-z0-9!#$&^_.+-]+))*$`)
+// mimeRE is RFC 6838's type/subtype with optional parameters, compiled
+// when first used: its bounded repetition makes a large program, a
+// noticeable part of every acervo process's start when compiled at init.
+var mimeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(application|audio|example|font|haptics|image|message|model|multipart|text|video|x-[A-Za-z0-9!#$&^_.+-]+)/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"]*"|[A-Za-z0-9!#$&^_.+-]+))*$`)
+})
 
-func validMIME(s string) bool { return mimeRE.MatchString(strings.ToLower(s)) }
+func validMIME(s string) bool { return mimeRE().MatchString(strings.ToLower(s)) }
 
 // validLanguage is a BCP 47 tag whose subtags are all registered. Hyphens
 // only: en_GB, a POSIX locale, is refused.

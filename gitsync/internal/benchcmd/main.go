@@ -40,7 +40,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -206,18 +205,8 @@ func memReport(w io.Writer) {
 			}
 		}
 	}
-	var samples []metrics.Sample
-	for _, d := range metrics.All() {
-		if strings.HasPrefix(d.Name, "/memory/classes/") || d.Name == "/gc/heap/goal:bytes" || d.Name == "/gc/cycles/total:gc-cycles" {
-			samples = append(samples, metrics.Sample{Name: d.Name})
-		}
-	}
-	metrics.Read(samples)
-	for _, s := range samples {
-		if s.Value.Kind() == metrics.KindUint64 {
-			fmt.Fprintf(w, "memreport: %-50s %8d KiB\n", s.Name, s.Value.Uint64()>>10)
-		}
-	}
+	fmt.Fprintf(w, "memreport: Go heap objects %d KiB, free %d KiB, released %d KiB; span and cache metadata %d KiB, other GC metadata %d KiB, profiling buckets %d KiB, other %d KiB; %d GC cycles\n",
+		ms.HeapAlloc>>10, (ms.HeapIdle-ms.HeapReleased)>>10, ms.HeapReleased>>10, (ms.MSpanSys+ms.MCacheSys)>>10, ms.GCSys>>10, ms.BuckHashSys>>10, ms.OtherSys>>10, ms.NumGC)
 }
 
 // logger logs to stderr at ACERVO_LOG_LEVEL (nothing when unset).
