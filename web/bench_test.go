@@ -48,7 +48,9 @@ import (
 // once the registry and the index are ready. At scale 1 a page over 50 ms
 // p95 fails the benchmark. "antes-de-comprar" repeats a few checks (served
 // from the two-minute cache after the first); "antes-de-comprar-nueva"
-// asks a new one every time.
+// asks a new one every time; "antes-de-comprar-csv-nueva" downloads the CSV
+// of a new question while those checks are queued, which runs a whole check:
+// it is timed and shown, and it is not held to the pages' 50 ms.
 func BenchmarkPages(b *testing.B) {
 	scale := envFloat("ACERVO_BENCH_SCALE", 0.01)
 	requests := int(envFloat("ACERVO_BENCH_REQUESTS", 200))
@@ -156,7 +158,12 @@ func BenchmarkPages(b *testing.B) {
 		{"antes-de-comprar-nueva", anon, func(i int) string {
 			return fmt.Sprintf("/antes-de-comprar?q=%s+%d", url.QueryEscape(strings.ToLower(benchTopics[i%len(benchTopics)].name)), i)
 		}},
-		{"antes-de-comprar-csv-nueva", anon, func(i int) string { return "/antes-de-comprar.csv?q=sistema+de+gesti%C3%B3n+documental+y+archivo" }},
+		// A download of a question nobody asked before, while the 20 checks
+		// above are queued: it runs the whole check (up to 20,000 prior
+		// purchases), so it is timed and shown but it is not a page.
+		{"antes-de-comprar-csv-nueva", anon, func(i int) string {
+			return fmt.Sprintf("/antes-de-comprar.csv?q=sistema+de+%s+%d", url.QueryEscape(strings.ToLower(benchTopics[i%len(benchTopics)].name)), i)
+		}},
 		{"antes-de-comprar-csv", anon, pick([]string{"/antes-de-comprar.csv?q=gesti%C3%B3n+documental", "/antes-de-comprar.csv?q=n%C3%B3mina&unspsc=4323"})},
 	}
 	var out io.Writer
@@ -190,7 +197,7 @@ func BenchmarkPages(b *testing.B) {
 		case "antes-de-comprar-nueva":
 			n = min(n, 20) // each starts a check in the background
 		case "antes-de-comprar-csv-nueva":
-			n = 1 // a download waits for the whole check of up to 20,000 purchases
+			n = min(n, 3) // a download waits for the whole check of up to 20,000 purchases
 		}
 		ds := make([]float64, 0, n)
 		var size int
@@ -208,9 +215,9 @@ func BenchmarkPages(b *testing.B) {
 		b.ReportMetric(p95, "p95-ms/"+p.name)
 		if out != nil {
 			json.NewEncoder(out).Encode(map[string]any{"page": p.name, "scale": scale, "requests": n,
-				"p50_ms": round1(p50), "p95_ms": round1(p95), "max_ms": round1(mx), "bytes": size})
+				"p50_ms": round1(p50), "p95_ms": round1(p95), "max_ms": round1(mx), "bytes": size, "runs_check": p.name == "antes-de-comprar-csv-nueva"})
 		}
-		if scale >= 1 && p95 > 50 {
+		if scale >= 1 && p95 > 50 && p.name != "antes-de-comprar-csv-nueva" {
 			b.Errorf("%s: p95 %.1f ms > 50 ms", p.name, p95)
 		}
 	}

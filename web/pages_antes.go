@@ -32,7 +32,9 @@ type antesFit struct {
 type antesData struct {
 	Q          antesQuery
 	Asked      bool
-	Fits       []antesFit
+	Fits       []antesFit // the first antesPageFits on the page; all in print
+	FitsTotal  int
+	FitsMore   int // found but not shown
 	Commercial []card
 	R          registry.BeforeBuying
 	Purchases  []registry.Purchase
@@ -108,7 +110,10 @@ const (
 	// antesMaxPurchases is the longest list of prior purchases a view
 	// shows (the CSV's).
 	antesMaxPurchases = 500
-	antesWorkers      = 1
+	// antesPageFits is how many public assets the page shows (a common
+	// need can fit a hundred or more; the best come first).
+	antesPageFits = 12
+	antesWorkers  = 1
 )
 
 // wait is how long a page waits for the check e.
@@ -338,6 +343,11 @@ func (s *server) handleAntes(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Refresh", strconv.Itoa(int(antesRefresh/time.Second)))
 	}
 	d.More = d.R.PurchaseCount - len(d.Purchases)
+	d.FitsTotal = len(d.Fits)
+	if !print && len(d.Fits) > antesPageFits {
+		// The best fits come first; the printable view lists them all.
+		d.Fits, d.FitsMore = d.Fits[:antesPageFits], len(d.Fits)-antesPageFits
+	}
 	d.CSVURL = "/antes-de-comprar.csv?" + r.URL.Query().Encode()
 	v.Data = d
 	s.render(w, r, code, "antes", v)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -402,5 +403,57 @@ func TestAntesInBackground(t *testing.T) {
 	}
 	if n := calls.Load(); n != 1 {
 		t.Errorf("the page, the CSV and the printable view ran %d checks, want 1", n)
+	}
+}
+
+// TestAntesFitsCapped: a common need can fit dozens of public assets; the
+// page shows the best antesPageFits, says how many more there are and
+// links to the printable view, which lists them all.
+func TestAntesFitsCapped(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	ctx := registry.WithActor(context.Background(), registry.SystemActor("cli"))
+	for i := range antesPageFits + 3 {
+		a, _, err := f.svc.RegisterRepository(ctx, fmt.Sprintf("https://github.com/alcaldia-%d/archivo.git", i))
+		must(t, err, "register")
+		a.Name = fmt.Sprintf("Archivo municipal %d", i)
+		a.Descriptions = map[string]registry.Description{"es": {ShortDescription: "Gestión documental y archivo de una alcaldía"}}
+		must(t, f.svc.UpdateAsset(ctx, &a), "update")
+	}
+	c := f.client(t)
+	page := func(path string) string {
+		for range 200 {
+			res, body := get(t, c, f.srv.URL+path)
+			if res.StatusCode != 200 {
+				t.Fatalf("%s: status %d", path, res.StatusCode)
+			}
+			if res.Header.Get("Refresh") == "" {
+				return body
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("%s: the check never finished", path)
+		return ""
+	}
+	cards := func(body string) int {
+		i := strings.Index(body, `id="h-publicos"`)
+		j := strings.Index(body, `id="h-previas"`)
+		if i < 0 || j < i {
+			t.Fatal("the public software section is missing")
+		}
+		return strings.Count(body[i:j], `<li class="tarjeta">`)
+	}
+	body := page("/antes-de-comprar?q=gesti%C3%B3n+documental")
+	total := antesPageFits + 3 + 2 // the new assets, Orfeo and Mercurio
+	if n := cards(body); n != antesPageFits {
+		t.Errorf("the page shows %d public assets, want %d", n, antesPageFits)
+	}
+	if want := fmt.Sprintf("Y %d activos públicos más.", total-antesPageFits); !strings.Contains(body, want) {
+		t.Errorf("the page does not say %q", want)
+	}
+	if !strings.Contains(body, fmt.Sprintf("<strong>%d</strong> activos públicos", total)) {
+		t.Errorf("the summary does not count all %d public assets", total)
+	}
+	if n := cards(page("/antes-de-comprar?q=gesti%C3%B3n+documental&vista=imprimir")); n != total {
+		t.Errorf("the printable view shows %d public assets, want %d", n, total)
 	}
 }

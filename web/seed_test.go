@@ -82,7 +82,8 @@ func (s indexSearcher) SearchAssets(ctx context.Context, text string, f SearchFi
 }
 
 // indexText adapts the search index to registry.TextSearcher for the
-// "antes de comprar" check, as the acervo command does.
+// "antes de comprar" check, as the acervo command does (cmd_link.go's
+// searchAdapter: one pass for the purchase ids, not page by page).
 type indexText struct{ ix *search.Index }
 
 func (s indexText) SearchAssetIDs(ctx context.Context, text string, limit int) ([]string, error) {
@@ -106,22 +107,7 @@ func (s indexText) SearchPurchaseIDs(ctx context.Context, text, unspsc string, l
 	if _, err := s.ix.CatchUp(ctx); err != nil {
 		return nil, err
 	}
-	var ids []string
-	p := registry.Page{First: registry.MaxPageSize}
-	for len(ids) < limit {
-		r, err := s.ix.SearchPurchases(ctx, search.PurchaseQuery{Text: text, UNSPSC: unspsc, Page: p})
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range r.Hits {
-			ids = append(ids, h.ID)
-		}
-		if !r.PageInfo.HasNextPage || len(r.Hits) == 0 {
-			break
-		}
-		p.After = r.PageInfo.EndCursor
-	}
-	return ids, nil
+	return s.ix.PurchaseIDs(ctx, search.PurchaseQuery{Text: text, UNSPSC: unspsc}, limit)
 }
 
 // fixture is a seeded registry behind a running web server.
