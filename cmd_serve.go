@@ -37,6 +37,7 @@ type serveFlags struct {
 	matchTick time.Duration
 	rates     graphql.RateLimits
 	debugAddr string
+	brandDir  string
 }
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -54,6 +55,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&f.rates.TokenPoints, "rate-token", 5000, "GraphQL points per token or signed-in user and window")
 	fs.DurationVar(&f.rates.Window, "rate-window", time.Hour, "GraphQL rate-limit window")
 	fs.IntVar(&f.rates.Concurrent, "rate-concurrent", 10, "GraphQL requests in flight per caller")
+	fs.StringVar(&f.brandDir, "brand-dir", "", "directory with the official govco.svg and co-colombia.svg (GOV.CO design system v5) to serve instead of the built-in stand-ins")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; empty: off")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return 2
@@ -159,7 +161,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	workers.Run(registry.WithActor(bg, registry.SystemActor("link")), f.matchTick)
 
 	h, err := newServer(serverDeps{Store: st, Service: svc, Log: log, Metrics: reg, Search: ix, Syncer: syncer,
-		Extension: workers.Extension, BaseURL: f.baseURL, Secure: f.secure, Data: f.storeFlags, Getenv: getenv, Background: bg, RateLimits: f.rates})
+		Extension: workers.Extension, BaseURL: f.baseURL, Secure: f.secure, BrandDir: f.brandDir, Data: f.storeFlags, Getenv: getenv, Background: bg, RateLimits: f.rates})
 	if err != nil {
 		fmt.Fprintf(stderr, "acervo: %v\n", err)
 		return 2
@@ -211,6 +213,7 @@ type serverDeps struct {
 	Extension  graphql.Extension
 	BaseURL    string
 	Secure     bool
+	BrandDir   string
 	Data       storeFlags
 	Getenv     func(string) string
 	RateLimits graphql.RateLimits
@@ -288,7 +291,7 @@ func newServer(d serverDeps) (http.Handler, error) {
 			searcher, text = webSearcher{d.Search}, textSearcher(d.Search)
 		}
 		ui, err := web.New(web.Config{Service: d.Service, Searcher: searcher, TextSearcher: text, Logger: d.Log,
-			BaseURL: d.BaseURL, Secure: d.Secure, OIDC: oidcFromEnv(d.Getenv)})
+			BaseURL: d.BaseURL, Secure: d.Secure, BrandDir: d.BrandDir, OIDC: oidcFromEnv(d.Getenv)})
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}

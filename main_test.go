@@ -181,6 +181,7 @@ func TestBadConfigurationExitsTwo(t *testing.T) {
 		"unreachable mongo":  {"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--mongo-uri", "mongodb://127.0.0.1:1/acervo", "--mongo-timeout", "2s"},
 		"unknown flag":       {"serve", "--no-such-flag"},
 		"public debug addr":  {"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--debug-addr", "0.0.0.0:0"},
+		"brand dir no logos": {"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--brand-dir", t.TempDir()},
 		"unknown command":    {"frobnicate"},
 	} {
 		t.Run(name, func(t *testing.T) {

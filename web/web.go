@@ -49,6 +49,11 @@ type Config struct {
 	// are recomputed in the background (default ten minutes; at the scale
 	// of the whole State a computation takes minutes).
 	DashboardTTL time.Duration
+	// BrandDir is a directory holding the official govco.svg and
+	// co-colombia.svg of the GOV.CO design system v5, served instead of
+	// the built-in stand-ins (which a deployment under gov.co replaces).
+	// Empty: the stand-ins.
+	BrandDir string
 }
 
 // server holds the web interface's state.
@@ -135,6 +140,13 @@ func newServer(cfg Config) (*server, error) {
 	}
 	if s.staticFS, err = fs.Sub(embedded, "static"); err != nil {
 		return nil, err
+	}
+	if cfg.BrandDir != "" {
+		files, err := loadBrand(cfg.BrandDir)
+		if err != nil {
+			return nil, err
+		}
+		s.staticFS = overlayFS{FS: s.staticFS, files: files}
 	}
 	if s.staticV, err = hashFS(s.staticFS); err != nil {
 		return nil, err
