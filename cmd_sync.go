@@ -119,6 +119,7 @@ func cmdSync(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stderr, "acervo sync: unexpected argument %q (use --url URL)\n", fs.Arg(0))
 		return 2
 	}
+	defer gitsync.OneShotGC(getenv)()
 	log := newLogger(stderr, getenv)
 	if !f.json && isTerminal(stderr) {
 		// The progress bar owns the terminal; only warnings and errors are logged.

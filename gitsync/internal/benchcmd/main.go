@@ -93,6 +93,8 @@ func childSync(args []string) int {
 			defer pprof.StopCPUProfile()
 		}
 	}
+	// As acervo sync does.
+	defer gitsync.OneShotGC(os.Getenv)()
 	ctx := registry.WithActor(context.Background(), registry.SystemActor("sync"))
 	log := logger()
 	began := time.Now()
