@@ -214,7 +214,11 @@ func lockDir(dir string) (*os.File, error) {
 //   - cache_size: the writer keeps the hot index pages of large imports in
 //     32 MiB (512 MiB let a 1,000,000-row import peak at 2.6 GiB) and gives
 //     them back when writes stop (see idleRelease); each reader keeps 8 MiB,
-//     enough for the upper levels of every index.
+//     enough for the upper levels of every index. These are SQLite's
+//     figures: its pages live in memory from modernc's C allocator, outside
+//     the Go heap, whose power-of-two slots give each 4 KiB page (plus
+//     SQLite's header) an 8 KiB slot. A full 32 MiB cache measured 52 MiB
+//     resident, so the writer and four readers can hold about 100 MiB.
 func dsn(path string, pragmas []string) string {
 	var b strings.Builder
 	b.WriteString(path + "?")
