@@ -7,11 +7,13 @@
 // Every outbound connection goes through gitsync/egress: go-git's ref
 // listing uses an http.Client whose dialer checks each resolved address,
 // and the git CLI runs with http.proxy pointing at a per-sync loopback proxy
-// that applies the same policy, counts bytes and refuses redirects. An
-// existing mirror over http(s) asks for its pack on the listing's own
+// that applies the same policy, counts bytes and refuses redirects. Over
+// http(s) with the git CLI, a sync asks for its pack on the listing's own
 // session (that client again: no second listing), and git only indexes
-// the pack, checks that the new tips are connected and moves the refs in
-// one transaction (fetchpack.go); git clone makes first mirrors.
+// the pack, checks it (self-contained for a first mirror, connected to the
+// mirror's objects for an update) and moves the refs in one transaction
+// (fetchpack.go); git clone and git fetch, through the proxy, remain for
+// local repositories.
 //
 // A mirror's objects are read through long-running `git cat-file`
 // processes when the git CLI is in use (git maps the pack indexes; go-git

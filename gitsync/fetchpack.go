@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -162,15 +164,17 @@ func localRefs(dir string) (map[string]string, error) {
 }
 
 // receivePack asks the remote for the objects of wants that haves lack
-// and indexes the pack into the mirror.
+// and indexes the pack into the mirror. Without haves (a first mirror)
+// the pack must hold every object it refers to.
 func (s *Syncer) receivePack(ctx context.Context, dir string, conn *remoteConn, wants, haves []plumbing.Hash, c *egress.Counter) error {
+	thin := len(haves) > 0
 	sort.Slice(wants, func(i, j int) bool { return bytes.Compare(wants[i][:], wants[j][:]) < 0 })
 	sort.Slice(haves, func(i, j int) bool { return bytes.Compare(haves[i][:], haves[j][:]) < 0 })
 	req := packp.NewUploadPackRequest()
 	// No multi_ack (the request ends with done: one answer) and no side
 	// band: the pack follows the answer as it is.
 	for _, cp := range []capability.Capability{capability.OFSDelta, capability.ThinPack, capability.NoProgress} {
-		if conn.caps.Supports(cp) {
+		if conn.caps.Supports(cp) && (thin || cp != capability.ThinPack) {
 			req.Capabilities.Set(cp)
 		}
 	}
@@ -203,6 +207,10 @@ func (s *Syncer) receivePack(ctx context.Context, dir string, conn *remoteConn, 
 		return err
 	}
 	args := []string{"index-pack", "--stdin", "--fix-thin"}
+	if !thin {
+		// git clone's own check: every object the pack refers to is in it.
+		args = []string{"index-pack", "--stdin", "--check-self-contained-and-connected"}
+	}
 	if s.cfg.MaxBytes > 0 {
 		args = append(args, "--max-input-size="+strconv.FormatInt(s.cfg.MaxBytes, 10))
 	}
@@ -213,4 +221,59 @@ func (s *Syncer) receivePack(ctx context.Context, dir string, conn *remoteConn, 
 		return fmt.Errorf("index the pack: %w", err)
 	}
 	return nil
+}
+
+// clonePack makes a first mirror in the empty directory dir from the
+// listing's session, as git clone --bare would, without listing again: an
+// empty bare repository, one pack of every listed branch and tag indexed
+// by git index-pack, which refuses a pack that refers to objects it does
+// not hold (git clone's own check), a check that every listed tip is in
+// the mirror, and the refs written as packed refs. The caller moves dir
+// into place once complete.
+func (s *Syncer) clonePack(ctx context.Context, dir string, refs remoteRefs, c *egress.Counter) error {
+	if err := initBare(dir); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(refs.Refs))
+	seen := map[string]bool{}
+	var wants []plumbing.Hash
+	for name, id := range refs.Refs {
+		if strings.ContainsAny(name, "\x00\n ") || !plumbing.IsHash(id) {
+			return fmt.Errorf("the remote advertised an invalid ref %q %q", name, id)
+		}
+		names = append(names, name)
+		if !seen[id] {
+			seen[id] = true
+			wants = append(wants, plumbing.NewHash(id))
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	if err := s.receivePack(ctx, dir, refs.conn, wants, nil, c); err != nil {
+		return err
+	}
+	// A remote may leave a wanted tip out of the pack.
+	var in strings.Builder
+	for _, h := range wants {
+		in.WriteString(h.String() + "\n")
+	}
+	out, err := s.runGitInput(ctx, dir, strings.NewReader(in.String()), "cat-file", "--batch-check=%(objectname)")
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if !plumbing.IsHash(line) {
+			return fmt.Errorf("the remote's pack lacks a listed branch or tag: %s", line)
+		}
+	}
+	// The refs as git clone writes them, in one packed-refs file (no
+	// peeled values: git peels tags from the objects themselves).
+	var b bytes.Buffer
+	b.WriteString("# pack-refs with: sorted \n")
+	for _, name := range names {
+		b.WriteString(refs.Refs[name] + " " + name + "\n")
+	}
+	return os.WriteFile(filepath.Join(dir, "packed-refs"), b.Bytes(), 0o644)
 }

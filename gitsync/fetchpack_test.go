@@ -37,10 +37,22 @@ func TestFetchPackFollowsTheRemote(t *testing.T) {
 	gs := newGitServer(t, root)
 	e := newEnv(t, Config{Fetcher: FetchCLI})
 	url := gs.url("app")
-	if res := e.sync(url); res.Status != StatusNew {
+	res := e.sync(url)
+	if res.Status != StatusNew {
 		t.Fatalf("first sync: %+v", res)
 	}
-	dir := e.s.MirrorDir(e.mirror(e.sync(url).MirrorID))
+	// The first mirror too: one listing, one pack request (git clone
+	// would list again).
+	if h, p := gs.hits.Load(), gs.posts.Load(); h != 2 || p != 1 {
+		t.Errorf("first sync: %d requests, %d pack requests; want 2 and 1", h, p)
+	}
+	dir := e.s.MirrorDir(e.mirror(res.MirrorID))
+	if got, want := refsOf(t, dir), refsOf(t, src.dir); got != want {
+		t.Errorf("first mirror refs\n%s\nwant\n%s", got, want)
+	}
+	if err := e.s.fsck(e.ctx, dir); err != nil {
+		t.Fatal(err)
+	}
 
 	var second string
 	steps := []struct {
@@ -247,5 +259,82 @@ func TestFetchPackLimits(t *testing.T) {
 	}
 	if n := targetHits.Load(); n != 0 {
 		t.Errorf("the redirect's target got %d requests", n)
+	}
+}
+
+// TestClonePackRefusesIncompletePacks: a first mirror whose pack refers to
+// objects it does not hold (a commit without its tree), or lacks a listed
+// branch, is refused: nothing is left where the mirror belongs, and the
+// next sync, with a proper answer, makes a clean mirror.
+func TestClonePackRefusesIncompletePacks(t *testing.T) {
+	root := t.TempDir()
+	src := newRepo(t, filepath.Join(root, "app"))
+	src.commit("first", map[string]string{"main.go": "package main\n"})
+	head := src.commit("second", map[string]string{"b.go": "package main\n"})
+	src.git("checkout", "-q", "-b", "other", "HEAD~1")
+	src.commit("other", map[string]string{"c.go": "package main\n"})
+	src.git("checkout", "-q", "main")
+	pack := func(stdin string, args ...string) []byte {
+		cmd := exec.Command("git", append([]string{"pack-objects", "-q", "--stdout"}, args...)...)
+		cmd.Dir = src.dir
+		cmd.Stdin = strings.NewReader(stdin)
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var bad atomic.Pointer[[]byte]
+	gs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(r.URL.Path, "/")
+		if b := bad.Load(); b != nil && r.Method == http.MethodPost {
+			w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
+			fmt.Fprint(w, "0008NAK\n")
+			w.Write(*b)
+			return
+		}
+		for _, sub := range []string{"info/refs", "git-upload-pack"} {
+			if repoPath, ok := strings.CutSuffix(p, "/"+sub); ok {
+				ServeRepository(w, r, "git", root, repoPath, sub)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	}))
+	defer gs.Close()
+	e := newEnv(t, Config{Fetcher: FetchCLI})
+	url := gs.URL + "/app"
+	for _, tt := range []struct {
+		name string
+		pack []byte
+		err  string
+	}{
+		{"a commit without its tree", pack(head + "\n"), "index the pack"},
+		{"main's history without the other branch", pack("main\n", "--revs"), "lacks a listed branch"},
+	} {
+		bad.Store(&tt.pack)
+		res := e.sync(url)
+		if res.Status != StatusFailed || !strings.Contains(res.Error, tt.err) {
+			t.Errorf("%s: %+v", tt.name, res)
+		}
+		m := e.mirror(res.MirrorID)
+		if mirrorExists(e.s.MirrorDir(m)) {
+			t.Errorf("%s: a refused first sync left a mirror", tt.name)
+		}
+		if left, _ := filepath.Glob(e.s.MirrorDir(m) + ".tmp-*"); len(left) > 0 {
+			t.Errorf("%s: temporary directories left: %v", tt.name, left)
+		}
+	}
+	bad.Store(nil)
+	res := e.sync(url)
+	if res.Status != StatusNew {
+		t.Fatalf("sync after the remote was fixed: %+v", res)
+	}
+	dir := e.s.MirrorDir(e.mirror(res.MirrorID))
+	if got, want := refsOf(t, dir), refsOf(t, src.dir); got != want {
+		t.Errorf("mirror refs\n%s\nwant\n%s", got, want)
+	}
+	if err := e.s.fsck(e.ctx, dir); err != nil {
+		t.Fatal(err)
 	}
 }

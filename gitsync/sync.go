@@ -319,10 +319,11 @@ func (s *Syncer) cause(ctx context.Context, c *egress.Counter, px *egress.Proxy,
 // temporary directory renamed into place when complete, so a killed first
 // sync leaves nothing half-made where the mirror belongs.
 func (s *Syncer) fetch(ctx context.Context, dir string, first bool, t egress.Target, refs remoteRefs, c *egress.Counter) error {
-	if !first && !s.useGo && refs.conn != nil && refs.conn.hc != nil {
-		// An existing mirror over http(s): the pack is asked for on the
-		// listing's session (no second listing), through the same policy
-		// client.
+	// Over http(s) with the git CLI, the pack is asked for on the
+	// listing's session (no second listing) through the same policy
+	// client, and git only indexes it.
+	onSession := !s.useGo && refs.conn != nil && refs.conn.hc != nil
+	if !first && onSession {
 		if err := s.fetchPack(ctx, dir, refs, c); err != nil {
 			return s.cause(ctx, c, nil, fmt.Errorf("fetch: %w", err))
 		}
@@ -332,7 +333,7 @@ func (s *Syncer) fetch(ctx context.Context, dir string, first bool, t egress.Tar
 		return nil
 	}
 	var px *egress.Proxy
-	if !t.Local() {
+	if !t.Local() && !onSession {
 		var err error
 		px, err = s.cfg.Policy.StartProxy(t.Scheme, t.Host, c, s.log)
 		if err != nil {
@@ -359,6 +360,8 @@ func (s *Syncer) fetch(ctx context.Context, dir string, first bool, t egress.Tar
 		if first {
 			err = initBare(target)
 		}
+	case first && onSession:
+		err = s.clonePack(ctx, target, refs, c)
 	case first && !s.useGo:
 		// A bare clone takes exactly the branches and tags, and skips the
 		// connectivity walk a fetch into an empty repository would do.
