@@ -75,6 +75,10 @@ func TestFetchPackFollowsTheRemote(t *testing.T) {
 		{"a tag moved to another ref's tip", func() {
 			src.git("tag", "-f", "v1.1.0", "dev")
 		}, 0},
+		{"the default branch changed", func() {
+			src.git("symbolic-ref", "HEAD", "refs/heads/feature")
+			src.commit("on feature", map[string]string{"f.go": "package main\n"})
+		}, 1},
 		{"deletions only", func() {
 			src.git("branch", "-D", "dev")
 			src.git("tag", "-d", "nightly")
@@ -89,6 +93,9 @@ func TestFetchPackFollowsTheRemote(t *testing.T) {
 		}
 		if got, want := refsOf(t, dir), refsOf(t, src.dir); got != want {
 			t.Errorf("%s: mirror refs\n%s\nwant\n%s", st.name, got, want)
+		}
+		if got, want := gitOut(t, dir, "symbolic-ref", "HEAD"), src.git("symbolic-ref", "HEAD"); got != want {
+			t.Errorf("%s: mirror HEAD %s, want %s", st.name, got, want)
 		}
 		if n := gs.posts.Load() - posts; n != st.posts {
 			t.Errorf("%s: %d pack requests, want %d", st.name, n, st.posts)

@@ -316,6 +316,11 @@ func setHead(dir, head string) error {
 	if head == "" {
 		return nil
 	}
+	// Most syncs leave it as it was: git's own file says so without
+	// opening the repository.
+	if b, err := os.ReadFile(filepath.Join(dir, "HEAD")); err == nil && string(b) == "ref: "+head+"\n" {
+		return nil
+	}
 	r, err := git.PlainOpen(dir)
 	if err != nil {
 		return err
