@@ -22,8 +22,11 @@ import (
 
 // Fetchers.
 const (
-	FetchAuto  = ""      // the git CLI when installed, go-git otherwise
-	FetchCLI   = "cli"   // the git CLI through the egress proxy
+	FetchAuto = "" // the git CLI when installed, go-git otherwise
+	// FetchCLI: over http(s), packs asked for through the egress policy's
+	// client and indexed, checked and referenced by the git CLI; local
+	// repositories cloned and fetched by git itself.
+	FetchCLI   = "cli"
 	FetchGoGit = "gogit" // go-git through the egress proxy
 )
 

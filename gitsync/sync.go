@@ -200,7 +200,7 @@ func (s *Syncer) syncLeased(ctx context.Context, m *registry.Mirror, res *Result
 	}
 
 	s.log.Debug("listed refs", "url", m.URL, "refs", len(refs.Refs), "changed", true, "elapsed", time.Since(started))
-	// The stored releases are read while git fetches (the lease keeps
+	// The stored releases are read during the fetch (the lease keeps
 	// other syncs of this mirror from writing them meanwhile).
 	type storedReleases struct {
 		rs  []registry.Release
