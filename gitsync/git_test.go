@@ -44,7 +44,7 @@ func TestListAndFetchOverHTTP(t *testing.T) {
 				t.Fatal(err)
 			}
 			if c.Bytes() <= listed {
-				t.Error("no bytes counted: the fetch did not go through the proxy")
+				t.Error("no bytes counted: the fetch did not go through the policy (its client or proxy)")
 			}
 			out := gitOut(t, dir, "for-each-ref", "--format=%(refname)")
 			if out != "refs/heads/dev\nrefs/heads/main\nrefs/tags/v1.0.0" {
