@@ -176,6 +176,10 @@ type batch struct {
 	dups        int64 // repeated rows (same content) since the previous batch
 	rejectsSize int64 // bytes of the rejects file once this batch is written
 	sodaOffset  int64
+	// fillOnly: the rows come from a consolidated dataset (SECOP
+	// Integrado) that carries fewer fields than the source datasets; they
+	// fill what the stored purchase lacks and never erase it.
+	fillOnly bool
 }
 
 type seenRow struct {
@@ -217,7 +221,8 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	var hasher rowHasher
 	one := make([]Mapped, 1)
 	buyers := newBuyerSet()
-	cur := &batch{ps: make([]registry.Purchase, 0, im.opts.BatchSize)}
+	fillOnly := f.Dataset == Integrado
+	cur := &batch{ps: make([]registry.Purchase, 0, im.opts.BatchSize), fillOnly: fillOnly}
 	var rows int64
 	if r, ok := src.(interface{ startAt(int64) }); ok && skipUntil > 0 {
 		r.startAt(skipUntil) // a remote source starts where the checkpoint is
@@ -232,7 +237,7 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 		case <-ctx.Done():
 			return false
 		}
-		cur = &batch{ps: make([]registry.Purchase, 0, im.opts.BatchSize)}
+		cur = &batch{ps: make([]registry.Purchase, 0, im.opts.BatchSize), fillOnly: fillOnly}
 		return true
 	}
 	reject := func(e RowError) {
@@ -415,6 +420,11 @@ func (im *Importer) write(ctx context.Context, cancel func(), batches <-chan *ba
 func (im *Importer) writeBatch(ctx context.Context, b *batch, run *registry.ImportRun, cp *checkpoint, sum *Summary) error {
 	sum.Rejected += b.rejected
 	sum.Unchanged += b.dups
+	if b.fillOnly {
+		if err := im.fillFromStored(ctx, b.ps); err != nil {
+			return err
+		}
+	}
 	if im.opts.DryRun {
 		for i := range b.ps {
 			p := &b.ps[i]
@@ -456,6 +466,88 @@ func (im *Importer) writeBatch(ctx context.Context, b *batch, run *registry.Impo
 	run.Checkpoint = string(cb)
 	im.countsInto(run, *sum)
 	return im.sink.SaveImportRun(ctx, run)
+}
+
+// fillFromStored completes each purchase of a consolidated dataset with
+// what the stored purchase of the same key already holds: a field the row
+// leaves empty keeps the stored value (a SECOP II contract's UNSPSC codes,
+// legal representative or framework agreement are not in SECOP Integrado),
+// and a field the row gives replaces it. The software score and the row
+// hash are computed again over the result, so a row that adds nothing is
+// unchanged.
+func (im *Importer) fillFromStored(ctx context.Context, ps []registry.Purchase) error {
+	var hasher rowHasher
+	for i := range ps {
+		p := &ps[i]
+		cur, err := im.sink.PurchaseByKey(ctx, p.Source, p.ContractID)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		fillGaps(p, &cur)
+		p.SoftwareScore, p.SoftwareReasons = im.opts.Detector.Score(p)
+		p.RowHash = hasher.sum(p)
+	}
+	return nil
+}
+
+// fillGaps sets every empty field of p that describes the purchase to
+// old's value. Keys, bookkeeping (id, revision, times, row hash) and the
+// derived software score are left alone.
+func fillGaps(p, old *registry.Purchase) {
+	str := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	party := func(dst *registry.Party, v registry.Party) {
+		switch {
+		case dst.DocNumber == "" && dst.Name == "":
+			*dst = v
+		case dst.DocNumber == v.DocNumber || dst.DocNumber == "" && fold(dst.Name) == fold(v.Name):
+			// The same party: complete it, and a natural person by either
+			// account stays one (their document is never shown).
+			str(&dst.DocType, v.DocType)
+			str(&dst.DocNumber, v.DocNumber)
+			str(&dst.Name, v.Name)
+			dst.NaturalPerson = dst.NaturalPerson || v.NaturalPerson
+		}
+	}
+	date := func(dst **time.Time, v *time.Time) {
+		if *dst == nil {
+			*dst = v
+		}
+	}
+	str(&p.ProcessID, old.ProcessID)
+	str(&p.URL, old.URL)
+	str(&p.BuyerNIT, old.BuyerNIT)
+	str(&p.BuyerName, old.BuyerName)
+	party(&p.Supplier, old.Supplier)
+	party(&p.LegalRep, old.LegalRep)
+	str(&p.Description, old.Description)
+	if p.Object == "" && old.Object != "" && fold(old.Object) != fold(p.Description) {
+		p.Object = old.Object
+	}
+	if len(p.UNSPSC) == 0 {
+		p.UNSPSC = old.UNSPSC
+	}
+	str(&p.Modality, old.Modality)
+	str(&p.ContractType, old.ContractType)
+	str(&p.Status, old.Status)
+	if p.Value == 0 {
+		p.Value = old.Value
+	}
+	date(&p.SignedAt, old.SignedAt)
+	date(&p.StartAt, old.StartAt)
+	date(&p.EndAt, old.EndAt)
+	if p.Year == 0 {
+		p.Year = old.Year
+	}
+	str(&p.DepartmentCode, old.DepartmentCode)
+	str(&p.MunicipalityCode, old.MunicipalityCode)
+	str(&p.FrameworkAgreement, old.FrameworkAgreement)
 }
 
 // buyerSet gathers what the rows say about each buyer: the first name seen
