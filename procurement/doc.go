@@ -17,7 +17,9 @@
 //     its reasons;
 //   - Importer (import.go) runs the pipeline in batches through a Sink (the
 //     registry Service), counts new/updated/unchanged/rejected rows, writes
-//     rejects, checkpoints, and resumes;
+//     rejects, checkpoints, and resumes; rows of SECOP Integrado, which
+//     repeats SECOP II and SECOP I contracts with fewer fields, only change
+//     what they carry and never erase what a source dataset recorded;
 //   - SODA (soda.go) pages through the datos.gov.co API.
 //
 // The reference tables it needs at run time (DIVIPOLA, UNSPSC names, the
