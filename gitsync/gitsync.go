@@ -124,7 +124,7 @@ type Syncer struct {
 	twoReaders bool
 
 	mu    sync.Mutex
-	hosts map[string]int // syncs running per host
+	hosts map[string]chan struct{} // a slot per sync running against a host (PerHost of them)
 }
 
 // New returns a Syncer. The mirrors directory is created.
@@ -144,7 +144,7 @@ func New(cfg Config, svc *registry.Service, log *slog.Logger) (*Syncer, error) {
 	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return nil, fmt.Errorf("gitsync: mirrors directory: %w", err)
 	}
-	s := &Syncer{cfg: cfg, svc: svc, log: log, hosts: map[string]int{}, licenses: newLicenseScanner()}
+	s := &Syncer{cfg: cfg, svc: svc, log: log, hosts: map[string]chan struct{}{}, licenses: newLicenseScanner()}
 	_, s.twoReaders = any(svc).(releaseBatcher)
 	switch cfg.Fetcher {
 	case FetchGoGit:
@@ -302,28 +302,44 @@ func mirrorHost(m registry.Mirror) string {
 	return h
 }
 
-// waitHost waits until fewer than PerHost syncs run against host.
+// hostSlots is the semaphore of host's syncs.
+func (s *Syncer) hostSlots(host string) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.hosts[host]
+	if !ok {
+		ch = make(chan struct{}, s.cfg.PerHost)
+		s.hosts[host] = ch
+	}
+	return ch
+}
+
+// waitHost waits until fewer than PerHost syncs run against host and takes
+// a slot; it returns false when ctx ends first. A slot given back wakes a
+// waiter at once (waiting by polling held a sync of many repositories on
+// one host to the polling period).
 func (s *Syncer) waitHost(ctx context.Context, host string) bool {
-	for {
-		s.mu.Lock()
-		if s.hosts[host] < s.cfg.PerHost {
-			s.hosts[host]++
-			s.mu.Unlock()
-			return true
-		}
-		s.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(50 * time.Millisecond):
-		}
+	select {
+	case s.hostSlots(host) <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
+// tryHost takes a slot for host when one is free.
+func (s *Syncer) tryHost(host string) bool {
+	select {
+	case s.hostSlots(host) <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// doneHost gives back a slot taken by waitHost or tryHost.
 func (s *Syncer) doneHost(host string) {
-	s.mu.Lock()
-	s.hosts[host]--
-	s.mu.Unlock()
+	<-s.hostSlots(host)
 }
 
 // errorCode maps an error to the code kept on the Mirror.

@@ -81,14 +81,3 @@ func (s *Syncer) Run(ctx context.Context) error {
 		tick.Reset(s.cfg.Poll)
 	}
 }
-
-// tryHost takes a slot for host when one is free.
-func (s *Syncer) tryHost(host string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.hosts[host] >= s.cfg.PerHost {
-		return false
-	}
-	s.hosts[host]++
-	return true
-}

@@ -160,3 +160,35 @@ func TestLockMirror(t *testing.T) {
 	}
 	unlock2()
 }
+
+// TestHostSlots: at most PerHost syncs hold a host's slots; a waiter takes
+// the slot given back, another host is not held up, and a waiter whose
+// context ends gives up.
+func TestHostSlots(t *testing.T) {
+	s := newSyncer(t, Config{MirrorsDir: t.TempDir(), PerHost: 2}, nil)
+	ctx := context.Background()
+	if !s.waitHost(ctx, "a") || !s.tryHost("a") {
+		t.Fatal("the first two slots of a host were refused")
+	}
+	if s.tryHost("a") {
+		t.Fatal("a third slot of a host was given")
+	}
+	if !s.tryHost("b") {
+		t.Fatal("another host was held up")
+	}
+	got := make(chan bool)
+	go func() { got <- s.waitHost(ctx, "a") }()
+	s.doneHost("a")
+	if !<-got {
+		t.Fatal("the waiter did not take the slot given back")
+	}
+	if s.tryHost("a") {
+		t.Fatal("a slot was given twice")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { got <- s.waitHost(cctx, "a") }()
+	cancel()
+	if <-got {
+		t.Fatal("a waiter whose context ended took a slot")
+	}
+}
