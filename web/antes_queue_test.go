@@ -9,24 +9,6 @@ import (
 	"github.com/acervo-co/acervo/registry"
 )
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // queueProbe records the order in which checks run; each check holds
 // until the test lets it finish.
 type queueProbe struct {
@@ -66,8 +48,8 @@ func (p *queueProbe) next(t *testing.T) string {
 // question a request is waiting for now (a CSV download) runs next, then
 // the most recently asked; questions whose pages were left run last.
 func TestAntesQueueOrder(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	c := &antesCache{now: clock.now}
+	clock := &testClock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	c := &antesCache{now: clock.Now}
 	p := newQueueProbe()
 
 	first := c.want("first", p.check("first"))
@@ -77,14 +59,14 @@ func TestAntesQueueOrder(t *testing.T) {
 	}
 	// Pages ask three questions and stop waiting (they reload later).
 	for _, k := range []string{"old", "middle", "recent"} {
-		clock.add(time.Second)
+		clock.Add(time.Second)
 		c.release(c.want(k, p.check(k)))
 	}
 	// A download asks a new question and waits for it.
-	clock.add(time.Second)
+	clock.Add(time.Second)
 	csv := c.want("csv", p.check("csv"))
 	// The page of "old" reloads: it becomes the most recently asked.
-	clock.add(time.Second)
+	clock.Add(time.Second)
 	c.release(c.want("old", p.check("old-again")))
 
 	var order []string
@@ -107,15 +89,15 @@ func TestAntesQueueOrder(t *testing.T) {
 // antesAbandon is dropped without running; asking it later queues it
 // afresh, and a finished answer is kept for antesCacheTTL.
 func TestAntesQueueAbandoned(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	c := &antesCache{now: clock.now}
+	clock := &testClock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	c := &antesCache{now: clock.Now}
 	p := newQueueProbe()
 
 	c.release(c.want("running", p.check("running")))
 	p.next(t)
 	left := c.want("left", p.check("left"))
 	c.release(left)
-	clock.add(antesAbandon + time.Second)
+	clock.Add(antesAbandon + time.Second)
 	p.finish <- struct{}{} // "running" ends; "left" is dropped, not run
 	select {
 	case <-left.done:
@@ -140,7 +122,7 @@ func TestAntesQueueAbandoned(t *testing.T) {
 	} else {
 		c.release(kept)
 	}
-	clock.add(antesCacheTTL + time.Second)
+	clock.Add(antesCacheTTL + time.Second)
 	fresh := c.want("left", p.check("left-fourth"))
 	if fresh == again {
 		t.Error("a check older than the TTL was kept")
