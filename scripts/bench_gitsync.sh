@@ -12,7 +12,11 @@
 # floor of the acervo process with the store open is printed too). The first
 # mirror goes into a data directory whose store already exists.
 #
-# Usage: scripts/bench_gitsync.sh [-repos 200] [-commits 5000] [-tags 200] [-reps 3]
+# With -real first, the acervo executable itself is built the same way and
+# its `acervo sync` is measured: the same code as the default child-sync,
+# with everything else acervo links (its start-up and memory included).
+#
+# Usage: scripts/bench_gitsync.sh [-real] [-repos 200] [-commits 5000] [-tags 200] [-reps 3]
 #                                 [-concurrency 1] [-fetcher cli|gogit] [-json FILE] [-work DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,4 +27,9 @@ trap 'rm -rf "$(dirname "$bin")"' EXIT
 # Built as the Dockerfile builds acervo (static, no cgo, stripped): the
 # measured process's memory includes its executable's pages.
 CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$bin" ./gitsync/internal/benchcmd
+if [ "${1:-}" = "-real" ]; then
+	shift
+	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$(dirname "$bin")/acervo" .
+	set -- -acervo "$(dirname "$bin")/acervo" "$@"
+fi
 "$bin" "$@"

@@ -230,6 +230,7 @@ type config struct {
 	reps        int
 	concurrency int
 	fetcher     string
+	binary      string // an acervo executable whose sync is measured instead of child-sync
 	jsonOut     string
 }
 
@@ -244,6 +245,7 @@ func orchestrate(args []string) int {
 	fs.IntVar(&c.concurrency, "concurrency", 1, "Acervo's syncs at once in the no-change sync (the ls-remote loop is sequential)")
 	fs.StringVar(&c.fetcher, "fetcher", "", "Acervo's fetcher: cli or gogit (default: git when installed)")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.StringVar(&c.binary, "acervo", "", "measure `acervo sync` of this executable instead of this command's child-sync (same code, in the whole acervo binary)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -497,6 +499,17 @@ func run(c config) error {
 		return err
 	}
 	acervo := func(data, urls string, conc int) *exec.Cmd {
+		if c.binary != "" {
+			args := []string{"sync", "--data", data, "--mirror-allow-nets", "127.0.0.1/32", "--sync-concurrency", fmt.Sprint(conc), "--json"}
+			if c.fetcher != "" {
+				args = append(args, "--mirror-fetcher", c.fetcher)
+			}
+			b, _ := os.ReadFile(urls)
+			for _, u := range strings.Fields(string(b)) {
+				args = append(args, "--url", u)
+			}
+			return exec.Command(c.binary, args...)
+		}
 		args := []string{"child-sync", "-data", data, "-urls", urls, "-concurrency", fmt.Sprint(conc)}
 		if c.fetcher != "" {
 			args = append(args, "-fetcher", c.fetcher)
@@ -604,6 +617,9 @@ func run(c config) error {
 			mark(r.TimeRatio <= r.TimeTarget), r.PairedRatio, r.Acervo.CPUSeconds, r.Git.CPUSeconds, r.CPURatio,
 			float64(r.Acervo.MaxRSS)/1024, float64(r.Git.MaxRSS)/1024, r.MemRatio, mark(r.MemRatio <= 2), r.Load)
 		fmt.Printf("%-38s runs: acervo %s; git %s\n", "", fmtRuns(r.Acervo.Runs), fmtRuns(r.Git.Runs))
+	}
+	if c.binary != "" {
+		fmt.Printf("measured: %s sync\n", c.binary)
 	}
 	fmt.Printf("acervo with the store open and nothing to sync: %.1f MiB\n", float64(idle)/1024)
 	fmt.Println("targets: no-change ≤ 1.2×, first mirror ≤ 1.3×, fetch ≤ 1.3×, memory ≤ 2× (✓ met, ✗ missed)")
