@@ -77,7 +77,7 @@ func (s *Syncer) fetchPack(ctx context.Context, dir string, refs remoteRefs, c *
 	sort.Strings(names)
 	for _, name := range names {
 		id := refs.Refs[name]
-		if strings.ContainsAny(name, "\x00\n") || !plumbing.IsHash(id) {
+		if !validRef(name, id) {
 			return fmt.Errorf("the remote advertised an invalid ref %q %q", name, id)
 		}
 		old, ok := local[name]
@@ -139,6 +139,14 @@ func (s *Syncer) fetchPack(ctx context.Context, dir string, refs remoteRefs, c *
 		}
 	}
 	return nil
+}
+
+// validRef reports whether an advertised ref can be written as git would:
+// a valid ref name (git's rules, no spaces or control characters) and an
+// object id.
+func validRef(name, id string) bool {
+	return plumbing.IsHash(id) && plumbing.ReferenceName(name).Validate() == nil &&
+		!strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f })
 }
 
 // localRefs are the mirror's branches and tags (name → object id), read
@@ -238,7 +246,7 @@ func (s *Syncer) clonePack(ctx context.Context, dir string, refs remoteRefs, c *
 	seen := map[string]bool{}
 	var wants []plumbing.Hash
 	for name, id := range refs.Refs {
-		if strings.ContainsAny(name, "\x00\n ") || !plumbing.IsHash(id) {
+		if !validRef(name, id) {
 			return fmt.Errorf("the remote advertised an invalid ref %q %q", name, id)
 		}
 		names = append(names, name)

@@ -345,3 +345,24 @@ func TestClonePackRefusesIncompletePacks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestValidRef(t *testing.T) {
+	id := strings.Repeat("a", 40)
+	for _, tt := range []struct {
+		name, id string
+		ok       bool
+	}{
+		{"refs/heads/main", id, true},
+		{"refs/tags/v1.0.0", id, true},
+		{"refs/heads/feature/x", id, true},
+		{"refs/heads/a b", id, false},
+		{"refs/heads/a\nb", id, false},
+		{"refs/heads/a..b", id, false},
+		{"refs/heads/x.lock", id, false},
+		{"refs/heads/main", "not an id", false},
+	} {
+		if got := validRef(tt.name, tt.id); got != tt.ok {
+			t.Errorf("validRef(%q, %q) = %v, want %v", tt.name, tt.id, got, tt.ok)
+		}
+	}
+}
