@@ -141,12 +141,23 @@ func (s *Syncer) fetchPack(ctx context.Context, dir string, refs remoteRefs, c *
 	return nil
 }
 
-// validRef reports whether an advertised ref can be written as git would:
-// a valid ref name (git's rules, no spaces or control characters) and an
-// object id.
+// validRef reports whether an advertised ref is one git writes: an object
+// id, and a name by git check-ref-format's rules (no control characters,
+// spaces, ~^:?*[\, "..", "@{", empty components or components starting
+// with a dot or ending in .lock, no trailing dot).
 func validRef(name, id string) bool {
-	return plumbing.IsHash(id) && plumbing.ReferenceName(name).Validate() == nil &&
-		!strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f })
+	if !plumbing.IsHash(id) || strings.HasSuffix(name, ".") ||
+		strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune("~^:?*[\\", r) }) ||
+		strings.Contains(name, "..") || strings.Contains(name, "@{") {
+		return false
+	}
+	parts := strings.Split(name, "/")
+	for _, p := range parts {
+		if p == "" || p == "@" || strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".lock") {
+			return false
+		}
+	}
+	return len(parts) >= 3
 }
 
 // localRefs are the mirror's branches and tags (name → object id), read

@@ -360,6 +360,16 @@ func TestValidRef(t *testing.T) {
 		{"refs/heads/a..b", id, false},
 		{"refs/heads/x.lock", id, false},
 		{"refs/heads/main", "not an id", false},
+		{"refs/tags/-x", id, true}, // git accepts it; git branch alone refuses such names
+		{"refs/tags/v1.0.0+build.5", id, true},
+		{"refs/tags/versión-1", id, true},
+		{"refs/heads//x", id, false},
+		{"refs/heads/.x", id, false},
+		{"refs/heads/x.", id, false},
+		{"refs/heads/a@{1}", id, false},
+		{"refs/heads/a~1", id, false},
+		{"refs/heads/a\\b", id, false},
+		{"refs/heads/a\x7fb", id, false},
 	} {
 		if got := validRef(tt.name, tt.id); got != tt.ok {
 			t.Errorf("validRef(%q, %q) = %v, want %v", tt.name, tt.id, got, tt.ok)
