@@ -376,3 +376,35 @@ func TestValidRef(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyRepositoryThenCommits: a repository mirrored while empty gets
+// its first branch and tag at a later sync (no haves: the whole pack, which
+// must hold everything it refers to), for both fetchers.
+func TestEmptyRepositoryThenCommits(t *testing.T) {
+	for _, fetcher := range []string{FetchCLI, FetchGoGit} {
+		t.Run(fetcher, func(t *testing.T) {
+			root := t.TempDir()
+			src := newRepo(t, filepath.Join(root, "app"))
+			gs := newGitServer(t, root)
+			e := newEnv(t, Config{Fetcher: fetcher})
+			url := gs.url("app")
+			res := e.sync(url)
+			if res.Status != StatusNew {
+				t.Fatalf("first sync of an empty repository: %+v", res)
+			}
+			dir := e.s.MirrorDir(e.mirror(res.MirrorID))
+			src.commit("first", map[string]string{"main.go": "package main\n", "LICENSE": mitLicense})
+			src.tag("v1.0.0", true)
+			res = e.sync(url)
+			if res.Status != StatusUpdated || len(res.Releases) != 1 {
+				t.Fatalf("sync after the first commit: %+v", res)
+			}
+			if got, want := refsOf(t, dir), refsOf(t, src.dir); got != want {
+				t.Errorf("mirror refs\n%s\nwant\n%s", got, want)
+			}
+			if err := e.s.fsck(e.ctx, dir); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
