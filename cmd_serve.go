@@ -66,6 +66,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if strings.HasPrefix(f.baseURL, "https://") && !flagGiven(fs, "secure-cookies") {
 		f.secure = true
 	}
+	if f.brandDir != "" {
+		if err := web.CheckBrandDir(f.brandDir); err != nil {
+			fmt.Fprintf(stderr, "acervo: --brand-dir: %v\n", err)
+			return 2
+		}
+	}
 	log := newLogger(stderr, getenv)
 
 	ln, err := net.Listen("tcp", f.addr)
@@ -150,6 +156,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
+	// The handler first: a configuration it refuses (a bad --brand-dir)
+	// ends the command before any background work has started.
+	h, err := newServer(serverDeps{Store: st, Service: svc, Log: log, Metrics: reg, Search: ix, Syncer: syncer,
+		Extension: workers.Extension, BaseURL: f.baseURL, Secure: f.secure, BrandDir: f.brandDir, Data: f.storeFlags, Getenv: getenv, Background: bg, RateLimits: f.rates})
+	if err != nil {
+		fmt.Fprintf(stderr, "acervo: %v\n", err)
+		return 2
+	}
 	go ix.Watch(bg)
 	if !f.noSync {
 		go func() {
@@ -160,12 +174,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	workers.Run(registry.WithActor(bg, registry.SystemActor("link")), f.matchTick)
 
-	h, err := newServer(serverDeps{Store: st, Service: svc, Log: log, Metrics: reg, Search: ix, Syncer: syncer,
-		Extension: workers.Extension, BaseURL: f.baseURL, Secure: f.secure, BrandDir: f.brandDir, Data: f.storeFlags, Getenv: getenv, Background: bg, RateLimits: f.rates})
-	if err != nil {
-		fmt.Fprintf(stderr, "acervo: %v\n", err)
-		return 2
-	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)

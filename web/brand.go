@@ -94,3 +94,11 @@ func (i memInfo) Mode() fs.FileMode  { return 0o444 }
 func (i memInfo) ModTime() time.Time { return time.Time{} }
 func (i memInfo) IsDir() bool        { return false }
 func (i memInfo) Sys() any           { return nil }
+
+// CheckBrandDir reports what is wrong with a brand directory (see
+// Config.BrandDir) without building a server, so that a command can refuse
+// it before it does any other work.
+func CheckBrandDir(dir string) error {
+	_, err := loadBrand(dir)
+	return err
+}
