@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/acervo-co/acervo/graphql"
@@ -185,7 +186,10 @@ func newMatchWorkers(svc *registry.Service, sf storeFlags, getenv func(string) s
 }
 
 // Run starts the incremental matcher and the notifier until ctx ends.
-func (w matchWorkers) Run(ctx context.Context, every time.Duration) {
-	go w.Runner.Watch(ctx, every)
-	go w.Notifier.Run(ctx, every)
+// The returned wait blocks until both have returned (after ctx ends).
+func (w matchWorkers) Run(ctx context.Context, every time.Duration) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(func() { w.Runner.Watch(ctx, every) })
+	wg.Go(func() { w.Notifier.Run(ctx, every) })
+	return wg.Wait
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -164,15 +165,28 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "acervo: %v\n", err)
 		return 2
 	}
-	go ix.Watch(bg)
+	// Background work ends before the command returns: a shutdown leaves
+	// no sync, match or index catch-up running against a closed store.
+	var bgWork sync.WaitGroup
+	defer func() {
+		stopBG()
+		done := make(chan struct{})
+		go func() { bgWork.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			log.Warn("background work still running at exit")
+		}
+	}()
+	bgWork.Go(func() { ix.Watch(bg) })
 	if !f.noSync {
-		go func() {
+		bgWork.Go(func() {
 			if err := syncer.Run(registry.WithActor(bg, registry.SystemActor("sync"))); err != nil && bg.Err() == nil {
 				log.Error("sync scheduler stopped", "err", err)
 			}
-		}()
+		})
 	}
-	workers.Run(registry.WithActor(bg, registry.SystemActor("link")), f.matchTick)
+	bgWork.Go(workers.Run(registry.WithActor(bg, registry.SystemActor("link")), f.matchTick))
 
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
