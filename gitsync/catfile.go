@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
@@ -51,12 +50,7 @@ type catFileProc struct {
 // startCatFile starts git cat-file with mode (--batch or --batch-check) in
 // the bare repository dir; ctx ends it (its process group is killed).
 func (s *Syncer) startCatFile(ctx context.Context, dir, mode string) (*catFileProc, error) {
-	cmd := exec.CommandContext(ctx, s.cfg.GitPath, "cat-file", mode)
-	cmd.Dir = dir
-	cmd.Env = s.gitEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
+	cmd := s.gitCommand(ctx, dir, "cat-file", mode)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -230,12 +224,7 @@ func (st *catFileStorage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 // reader is closed.
 func (s *Syncer) streamBlob(ctx context.Context, dir string, h plumbing.Hash) (io.ReadCloser, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	cmd := exec.CommandContext(ctx, s.cfg.GitPath, "cat-file", "blob", h.String())
-	cmd.Dir = dir
-	cmd.Env = s.gitEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
+	cmd := s.gitCommand(ctx, dir, "cat-file", "blob", h.String())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		cancel()

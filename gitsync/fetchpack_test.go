@@ -120,24 +120,7 @@ func TestFetchPackRefusesAnIncompletePack(t *testing.T) {
 	root := t.TempDir()
 	src := newRepo(t, filepath.Join(root, "app"))
 	src.commit("first", map[string]string{"main.go": "package main\n"})
-	var bad atomic.Pointer[[]byte]
-	gs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := strings.TrimPrefix(r.URL.Path, "/")
-		if b := bad.Load(); b != nil && r.Method == http.MethodPost {
-			w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
-			fmt.Fprint(w, "0008NAK\n")
-			w.Write(*b)
-			return
-		}
-		for _, sub := range []string{"info/refs", "git-upload-pack"} {
-			if repoPath, ok := strings.CutSuffix(p, "/"+sub); ok {
-				ServeRepository(w, r, "git", root, repoPath, sub)
-				return
-			}
-		}
-		http.NotFound(w, r)
-	}))
-	defer gs.Close()
+	gs, bad := badPackServer(t, root)
 	e := newEnv(t, Config{Fetcher: FetchCLI})
 	url := gs.URL + "/app"
 	res := e.sync(url)
@@ -291,24 +274,7 @@ func TestClonePackRefusesIncompletePacks(t *testing.T) {
 		}
 		return b
 	}
-	var bad atomic.Pointer[[]byte]
-	gs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := strings.TrimPrefix(r.URL.Path, "/")
-		if b := bad.Load(); b != nil && r.Method == http.MethodPost {
-			w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
-			fmt.Fprint(w, "0008NAK\n")
-			w.Write(*b)
-			return
-		}
-		for _, sub := range []string{"info/refs", "git-upload-pack"} {
-			if repoPath, ok := strings.CutSuffix(p, "/"+sub); ok {
-				ServeRepository(w, r, "git", root, repoPath, sub)
-				return
-			}
-		}
-		http.NotFound(w, r)
-	}))
-	defer gs.Close()
+	gs, bad := badPackServer(t, root)
 	e := newEnv(t, Config{Fetcher: FetchCLI})
 	url := gs.URL + "/app"
 	for _, tt := range []struct {
@@ -344,6 +310,32 @@ func TestClonePackRefusesIncompletePacks(t *testing.T) {
 	if err := e.s.fsck(e.ctx, dir); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// badPackServer serves the repositories under root over smart HTTP, but
+// answers every pack request with the pack stored in the returned pointer
+// while it is not nil (a remote that sends a broken pack).
+func badPackServer(t *testing.T, root string) (*httptest.Server, *atomic.Pointer[[]byte]) {
+	t.Helper()
+	bad := new(atomic.Pointer[[]byte])
+	gs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(r.URL.Path, "/")
+		if b := bad.Load(); b != nil && r.Method == http.MethodPost {
+			w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
+			fmt.Fprint(w, "0008NAK\n")
+			w.Write(*b)
+			return
+		}
+		for _, sub := range []string{"info/refs", "git-upload-pack"} {
+			if repoPath, ok := strings.CutSuffix(p, "/"+sub); ok {
+				ServeRepository(w, r, "git", root, repoPath, sub)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(gs.Close)
+	return gs, bad
 }
 
 func TestValidRef(t *testing.T) {

@@ -217,6 +217,19 @@ func gitArgs(t egress.Target, proxyURL string) []string {
 	return args
 }
 
+// gitCommand is git with args in dir, with the sync's environment, in a
+// process group of its own that is killed when ctx ends (git's own children
+// too), waiting at most 5 s for its pipes after that.
+func (s *Syncer) gitCommand(ctx context.Context, dir string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, s.cfg.GitPath, args...)
+	cmd.Dir = dir
+	cmd.Env = s.gitEnv()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
 // runGit runs git with the sync's environment; the whole process group is
 // killed when ctx ends.
 func (s *Syncer) runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
@@ -225,13 +238,8 @@ func (s *Syncer) runGit(ctx context.Context, dir string, args ...string) ([]byte
 
 // runGitInput is runGit with stdin read from in (nil: empty).
 func (s *Syncer) runGitInput(ctx context.Context, dir string, in io.Reader, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, s.cfg.GitPath, args...)
-	cmd.Dir = dir
-	cmd.Env = s.gitEnv()
+	cmd := s.gitCommand(ctx, dir, args...)
 	cmd.Stdin = in
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
