@@ -170,11 +170,13 @@ func TestBrowserNewUser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#q")),
 	)
 	shot(t, ctx, "01-inicio")
-	run(t, ctx, "search",
-		chromedp.SendKeys(chromedp.CSS("#q"), "gestión documental"),
-		chromedp.Submit(chromedp.CSS("#q")),
-		chromedp.WaitVisible(chromedp.CSS(".tarjetas")),
-	)
+	run(t, ctx, "type the search", chromedp.SendKeys(chromedp.CSS("#q"), "gestión documental"))
+	// The home page shows catalogue cards too: wait for the results page to
+	// load, or the next read may run while the old page goes away.
+	if _, err := chromedp.RunResponse(ctx, chromedp.Submit(chromedp.CSS("#q"))); err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	run(t, ctx, "results", chromedp.WaitVisible(chromedp.CSS(".tarjetas")))
 	results := textOf(t, ctx, ".resultados")
 	if !strings.Contains(results, "Orfeo") || !strings.Contains(results, "Mercurio SGDEA") {
 		t.Fatalf("search results lack Orfeo or Mercurio:\n%s", results)
