@@ -193,6 +193,9 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		if sum.Resumed {
 			fmt.Fprintf(stdout, "continuó la importación interrumpida / resumed the interrupted import %s\n", sum.RunID)
 		}
+		if sum.Compiled > 0 {
+			fmt.Fprintf(stdout, "versiones OCDS de un mismo proceso unidas / OCDS releases compiled into their process: %d\n", sum.Compiled)
+		}
 		if sum.Entities > 0 {
 			fmt.Fprintf(stdout, "entidades creadas o completadas / entities created or merged: %d\n", sum.Entities)
 		}

@@ -53,3 +53,16 @@ func TestImportCommand(t *testing.T) {
 		t.Errorf("no arguments: exit %d, want 2", code)
 	}
 }
+
+// TestImportCommandOCDSStages: the text summary says how many OCDS releases
+// were compiled into their process, so that "2 new" from 5 releases reads
+// as intended.
+func TestImportCommandOCDSStages(t *testing.T) {
+	data := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run(t.Context(), []string{"import", "ocds", "--data", data, "procurement/testdata/formats/ocds_release_package_stages.json"},
+		func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "nuevas / new 2,") || !strings.Contains(out.String(), "OCDS releases compiled into their process: 3") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
+	}
+}

@@ -76,7 +76,11 @@ type Summary struct {
 	RunID       string `json:"-"`
 	RejectsPath string `json:"-"`
 	Entities    int64  `json:"-"` // entities created or merged
-	Resumed     bool   `json:"-"`
+	// Compiled counts OCDS releases merged into an earlier release of the
+	// same process (one purchase per process stage would count a contract
+	// two or three times).
+	Compiled int64 `json:"-"`
+	Resumed  bool  `json:"-"`
 }
 
 // Rows is the number of input rows the summary accounts for.
@@ -224,6 +228,9 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	fillOnly := f.Dataset == Integrado
 	cur := &batch{ps: make([]registry.Purchase, 0, im.opts.BatchSize), fillOnly: fillOnly}
 	var rows int64
+	if r, ok := src.(interface{ setContext(context.Context) }); ok {
+		r.setContext(ctx)
+	}
 	if r, ok := src.(interface{ startAt(int64) }); ok && skipUntil > 0 {
 		r.startAt(skipUntil) // a remote source starts where the checkpoint is
 		rows = skipUntil
@@ -331,6 +338,9 @@ func (im *Importer) run(ctx context.Context, src source, name, fp string, total 
 	}
 	if err := rej.close(); err != nil {
 		return im.fail(ctx, &run, sum, err)
+	}
+	if g, ok := src.(interface{ compiled() int64 }); ok {
+		sum.Compiled = g.compiled()
 	}
 	if !im.opts.DryRun {
 		n, err := im.writeEntities(ctx, buyers)

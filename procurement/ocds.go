@@ -137,8 +137,9 @@ type ocdsRecord struct {
 }
 
 // releaseOfRecord returns the release that stands for a record: its compiled
-// release, or else its last embedded release (linked releases, which carry
-// only a URL, cannot be read offline).
+// release, or else the compiled release of its embedded releases (linked
+// releases, which carry only a URL, cannot be read offline and are left
+// out).
 func releaseOfRecord(raw json.RawMessage) (json.RawMessage, error) {
 	var rec ocdsRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
@@ -147,16 +148,22 @@ func releaseOfRecord(raw json.RawMessage) (json.RawMessage, error) {
 	if len(rec.CompiledRelease) > 0 && string(rec.CompiledRelease) != "null" {
 		return rec.CompiledRelease, nil
 	}
-	for i := len(rec.Releases) - 1; i >= 0; i-- {
+	var full []json.RawMessage
+	for _, r := range rec.Releases {
 		var probe struct {
-			Tag  []string `json:"tag"`
-			OCID string   `json:"ocid"`
+			OCID string `json:"ocid"`
 		}
-		if json.Unmarshal(rec.Releases[i], &probe) == nil && probe.OCID != "" {
-			return rec.Releases[i], nil
+		if json.Unmarshal(r, &probe) == nil && probe.OCID != "" {
+			full = append(full, r)
 		}
 	}
-	return nil, fmt.Errorf("record %s has no compiled release and no embedded release (linked releases are not fetched)", rec.OCID)
+	switch len(full) {
+	case 0:
+		return nil, fmt.Errorf("record %s has no compiled release and no embedded release (linked releases are not fetched)", rec.OCID)
+	case 1:
+		return full[0], nil
+	}
+	return compileReleases(full)
 }
 
 // ocdsError is a release-level error at a key of the release.

@@ -16,6 +16,8 @@ type item struct {
 	row    *Row
 	ocds   json.RawMessage
 	line   int
+	col    int  // of the item's first byte
+	exact  bool // ocds holds the input's own bytes (not re-encoded)
 	locate func(key string) (line, col int)
 	err    *RowError
 }
@@ -107,7 +109,7 @@ type jsonSource struct {
 	records bool
 }
 
-func openJSONSource(rd io.Reader, t *Tables) (*jsonSource, error) {
+func openJSONSource(rd io.Reader, t *Tables) (source, error) {
 	jr := NewJSONReader(rd)
 	it, err := jr.Next()
 	if err == io.EOF {
@@ -153,6 +155,9 @@ func openJSONSource(rd io.Reader, t *Tables) (*jsonSource, error) {
 			s.fmt = Format{Dataset: d, Encoding: EncSODAJSON}
 		}
 	}
+	if s.fmt.Dataset == OCDS && !s.records {
+		return newOCDSGroups(s), nil
+	}
 	return s, nil
 }
 
@@ -185,7 +190,7 @@ func (s *jsonSource) next() (item, error) {
 		}
 	}
 	s.index++
-	line, _ := s.r.Pos(it.Start)
+	line, col := s.r.Pos(it.Start)
 	raw := it.Raw
 	if it.Top != nil {
 		b, err := json.Marshal(it.Top)
@@ -203,7 +208,7 @@ func (s *jsonSource) next() (item, error) {
 			}
 			raw = rel
 		}
-		return item{ocds: raw, line: line, locate: locate}, nil
+		return item{ocds: raw, line: line, col: col, exact: it.Top == nil && !s.records, locate: locate}, nil
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
