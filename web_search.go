@@ -30,7 +30,7 @@ func (s webSearcher) SearchAssets(ctx context.Context, text string, f web.Search
 	if err != nil {
 		return web.SearchResults{}, err
 	}
-	out := web.SearchResults{Total: int(r.Total), Facets: map[string][]web.FacetValue{}}
+	out := web.SearchResults{Total: int(r.Total), Facets: map[string][]web.FacetValue{}, Ignored: r.Ignored, Relaxed: r.Relaxed}
 	for _, h := range r.Hits {
 		out.AssetIDs = append(out.AssetIDs, h.ID)
 	}

@@ -17,6 +17,10 @@ type connection struct {
 	// total computes totalCount lazily when Total is nil.
 	total  func() (interface{}, error)
 	Facets []facet
+	// Ignored and Relaxed: how a text search of assets was widened
+	// (search.Result).
+	Ignored []string
+	Relaxed bool
 }
 
 type edge struct {

@@ -48,6 +48,11 @@ func goldenCases() []goldenCase {
 		{name: "search_typo", query: `{ assets(first: 5, query: "docmental") { totalCount edges { node { slug } } } }`},
 		{name: "search_english", query: `{ assets(first: 5, query: "records management") { totalCount edges { node { slug } } } }`},
 		{name: "search_alias", query: `{ assets(first: 5, query: "siif") { edges { node { slug kind } } } }`},
+		{name: "search_widened", query: `{
+  absent: assets(first: 5, query: "xyzzy gestión documental") { ignoredWords relaxed edges { node { slug } } }
+  notAll: assets(first: 5, query: "orfeo siif") { ignoredWords relaxed edges { node { slug } } }
+  strict: assets(first: 5, query: "gestión documental") { ignoredWords relaxed totalCount }
+}`},
 		{name: "assets_filters", query: `{
   byDept: assets(first: 10, filter: {department: "13"}) { totalCount edges { node { slug } } }
   byAdopter: assets(first: 10, filter: {adopterNit: "899999053"}) { totalCount edges { node { slug } } }

@@ -458,6 +458,17 @@ func (a *api) buildNodeTypes() {
 			}
 			return out, nil
 		}},
+		"ignoredWords": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(gql.String))), Description: "Words of the text that no asset contains, even with a typo: the search went on without them.", Resolve: func(p gql.ResolveParams) (interface{}, error) {
+			c := p.Source.(*connection)
+			out := make([]interface{}, len(c.Ignored))
+			for i, w := range c.Ignored {
+				out[i] = w
+			}
+			return out, nil
+		}},
+		"relaxed": {Type: gql.NewNonNull(gql.Boolean), Description: "True when no asset has every word of the text: the edges (with the filters) then match all words but one (either of two), the closest first by relevance.", Resolve: func(p gql.ResolveParams) (interface{}, error) {
+			return p.Source.(*connection).Relaxed, nil
+		}},
 	}, false)
 }
 

@@ -454,7 +454,7 @@ func (a *api) resolveAssets(p gql.ResolveParams) (interface{}, error) {
 			ld.assets.Prime(id, v)
 		}
 	}
-	c := &connection{PageInfo: res.PageInfo, Total: &res.Total}
+	c := &connection{PageInfo: res.PageInfo, Total: &res.Total, Ignored: res.Ignored, Relaxed: res.Relaxed}
 	for i, h := range res.Hits {
 		v, ok := byID[h.ID]
 		if !ok {

@@ -312,6 +312,7 @@ type AssetFit struct {
 	LatestRelease *Release         `json:"latestRelease,omitempty"`
 	Contacts      []Contact        `json:"contacts,omitempty"`
 	LinkedBuys    int              `json:"linkedPurchases"` // prior purchases of this kind linked to it
+	TextMatch     bool             `json:"textMatch"`       // its name or description matches the text
 }
 
 // PriceStats summarise the values of purchases of one year.
@@ -443,6 +444,9 @@ func (s *Service) AntesDeComprar(ctx context.Context, q BeforeBuyingQuery, ts Te
 			fits[id] = f
 			order = append(order, id)
 		}
+		if reason == reasonText || reason == reasonName {
+			f.TextMatch = true
+		}
 		if !slices.Contains(f.Reasons, reason) {
 			f.Reasons = append(f.Reasons, reason)
 		}
@@ -453,7 +457,7 @@ func (s *Service) AntesDeComprar(ctx context.Context, q BeforeBuyingQuery, ts Te
 			return BeforeBuying{}, err
 		}
 		for _, id := range ids {
-			add(id, "coincide con lo que busca")
+			add(id, reasonText)
 		}
 	} else if q.Text != "" {
 		if err := s.assetsByName(ctx, q.Text, add); err != nil {
@@ -478,7 +482,7 @@ func (s *Service) AntesDeComprar(ctx context.Context, q BeforeBuyingQuery, ts Te
 			}
 		}
 		for id, n := range linked {
-			add(id, fmt.Sprintf("%d compras de este tipo se vinculan a él", n))
+			add(id, plural(n, "1 compra de este tipo se vincula a él", "%d compras de este tipo se vinculan a él"))
 			fits[id].LinkedBuys = n
 		}
 	}
@@ -557,7 +561,7 @@ func (s *Service) AntesDeComprar(ctx context.Context, q BeforeBuyingQuery, ts Te
 				f.LatestRelease = &r
 			}
 			if f.AdopterCount > 0 {
-				f.Reasons = append(f.Reasons, fmt.Sprintf("%d entidades lo usan", f.AdopterCount))
+				f.Reasons = append(f.Reasons, plural(f.AdopterCount, "1 entidad lo usa", "%d entidades lo usan"))
 			}
 			out.Assets = append(out.Assets, *f)
 		}
@@ -722,6 +726,21 @@ func Pesos(v int64) string {
 	return "$ " + b.String()
 }
 
+// The reasons an asset fits, in Spanish, for API clients (the web builds
+// its own, in the reader's language, from AssetFit's fields).
+const (
+	reasonText = "coincide con lo que busca"
+	reasonName = "su nombre o descripción coincide con lo que busca"
+)
+
+// plural is one when n is 1, else many with n in its %d.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf(many, n)
+}
+
 // assetsByName finds active public assets whose name or aliases contain
 // every word of text (folded): the fallback without a TextSearcher.
 func (s *Service) assetsByName(ctx context.Context, text string, add func(id, reason string)) error {
@@ -743,7 +762,7 @@ func (s *Service) assetsByName(ctx context.Context, text string, add func(id, re
 			}
 			for _, w := range words {
 				if len(w) > 3 && strings.Contains(hay, w) {
-					add(a.ID, "su nombre o descripción coincide con lo que busca")
+					add(a.ID, reasonName)
 					break
 				}
 			}

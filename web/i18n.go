@@ -59,6 +59,32 @@ func (c catalog) tr(key string, args ...any) string {
 	return s
 }
 
+// trn translates a message that depends on a count n: its forms are
+// separated by "|", "one|other" or "zero|one|other", and {0} is n written
+// with the language's thousands separator (further args are {1}, {2}…).
+// A message without "|" is used for every n.
+func (c catalog) trn(lang, key string, n any, args ...any) string {
+	s, ok := c[key]
+	if !ok {
+		return "[" + key + "]"
+	}
+	k := toInt64(n)
+	forms := strings.Split(s, "|")
+	switch {
+	case len(forms) == 3 && k == 0:
+		s = forms[0]
+	case len(forms) >= 2 && (k == 1 || k == -1):
+		s = forms[len(forms)-2]
+	default:
+		s = forms[len(forms)-1]
+	}
+	s = strings.ReplaceAll(s, "{0}", formatInt(lang, k))
+	for i, a := range args {
+		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i+1)+"}", fmt.Sprint(a))
+	}
+	return s
+}
+
 // langFrom picks the language: ?lang= first, then the cookie, then es.
 func langFrom(r *http.Request) (lang string, fromQuery bool) {
 	if q := r.URL.Query().Get("lang"); q != "" {

@@ -23,7 +23,7 @@ type antesQuery struct {
 // antesFit is a public asset that may serve instead of buying.
 type antesFit struct {
 	Card       card
-	Reasons    []string
+	TextMatch  bool // its name or description matches what is sought
 	Adopters   []registry.AdopterSummary
 	LinkedBuys int
 	Contacts   []registry.Contact
@@ -312,7 +312,7 @@ func (s *server) fillAntes(d *antesData, res registry.BeforeBuying, maxPurchases
 		if f.LatestRelease != nil {
 			c.Latest, c.LatestDate = f.LatestRelease.Tag, f.LatestRelease.Date
 		}
-		d.Fits = append(d.Fits, antesFit{Card: c, Reasons: f.Reasons, Adopters: f.Adopters, LinkedBuys: f.LinkedBuys, Contacts: f.Contacts})
+		d.Fits = append(d.Fits, antesFit{Card: c, TextMatch: f.TextMatch, Adopters: f.Adopters, LinkedBuys: f.LinkedBuys, Contacts: f.Contacts})
 	}
 	if o := res.Overall; q.Budget > 0 && o.Count > 0 {
 		d.AboveMax, d.AboveMedian, d.BelowMin = q.Budget > o.Max, q.Budget > o.Median && q.Budget <= o.Max, q.Budget < o.Min

@@ -49,6 +49,9 @@ type inicioData struct {
 	Total    int
 	Facets   []facetView
 	Chips    []chip
+	Ignored  string // the words left out of the search, quoted
+	NIgnored int
+	Relaxed  bool
 	NextURL  string
 	PrevURL  string
 	Stats    *homeStats
@@ -101,7 +104,14 @@ func (s *server) handleInicio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.cats[langOf(r)]
-	d := inicioData{Q: text, Cards: cards, Total: res.Total}
+	d := inicioData{Q: text, Cards: cards, Total: res.Total, NIgnored: len(res.Ignored), Relaxed: res.Relaxed}
+	if len(res.Ignored) > 0 {
+		open, close := "«", "»"
+		if langOf(r) == "en" {
+			open, close = "“", "”"
+		}
+		d.Ignored = open + strings.Join(res.Ignored, close+", "+open) + close
+	}
 	d.Searched = text != "" || f != (SearchFilters{})
 	selected := map[string]string{}
 	for _, p := range searchParams {

@@ -59,6 +59,7 @@ func (s *server) templateFuncs(lang string) template.FuncMap {
 	c := s.cats[lang]
 	return template.FuncMap{
 		"t":     c.tr,
+		"tn":    func(key string, n any, args ...any) string { return c.trn(lang, key, n, args...) },
 		"num":   func(n any) string { return formatInt(lang, toInt64(n)) },
 		"pesos": func(n any) string { return formatPesos(lang, toInt64(n)) },
 		"date": func(t any) string {

@@ -50,6 +50,11 @@ type SearchResults struct {
 	AssetIDs []string
 	Total    int
 	Facets   map[string][]FacetValue // by facet name, largest count first
+	// Ignored are words of the text that no asset contains: the search
+	// went on without them.
+	Ignored []string
+	// Relaxed: no asset has every word, and these are the closest.
+	Relaxed bool
 	// Next and Prev are the cursors of the following and preceding pages
 	// ("" when there is none).
 	Next, Prev string

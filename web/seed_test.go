@@ -57,7 +57,7 @@ func (s indexSearcher) SearchAssets(ctx context.Context, text string, f SearchFi
 	if err != nil {
 		return SearchResults{}, err
 	}
-	out := SearchResults{Total: int(res.Total), Facets: map[string][]FacetValue{}}
+	out := SearchResults{Total: int(res.Total), Facets: map[string][]FacetValue{}, Ignored: res.Ignored, Relaxed: res.Relaxed}
 	for _, h := range res.Hits {
 		out.AssetIDs = append(out.AssetIDs, h.ID)
 	}

@@ -34,10 +34,17 @@ func TestPagesRender(t *testing.T) {
 	}{
 		{"inicio", anon, "/", 200, []string{"Catálogo de software público", "Orfeo"}},
 		{"buscar", anon, "/?q=gesti%C3%B3n+documental", 200, []string{"Orfeo", "Mercurio SGDEA"}},
+		{"buscar con una palabra que ningún activo tiene", anon, "/?q=software+de+gesti%C3%B3n+documental", 200,
+			[]string{"Orfeo", "Mercurio SGDEA", "Ningún activo tiene todas las palabras que buscaste"}},
+		{"buscar con una palabra ausente", anon, "/?q=xyzzy+gesti%C3%B3n+documental", 200,
+			[]string{"Orfeo", "Mercurio SGDEA", "Ningún activo contiene la palabra «xyzzy»: buscamos con las demás."}},
+		{"search with a word no asset has", f.client(t), "/?q=software+xyzzy+qwertz+gesti%C3%B3n+documental&lang=en", 200,
+			[]string{"Orfeo", "Mercurio SGDEA", "No asset contains the words “xyzzy”, “qwertz”: we searched with the others.", "No asset has every word you searched for"}},
 		{"activo", anon, "/activos/" + f.orfeo.Slug, 200, []string{"git clone", "/git/" + f.orfeo.Slug + ".git", "v6.0.0", "Gobernación de Antioquia", "<svg class=\"mapa\"", "$ 530.000.000"}},
 		{"entidad", anon, "/entidades/" + dnp, 200, []string{"Departamento Nacional de Planeación", "Orfeo", "desactualizada"}},
 		{"entidad cio", cio, "/entidades/" + mintic, 200, []string{"Bandeja de avisos", "ACV-2025-0001", "Webhooks de la entidad"}},
-		{"antes", anon, "/antes-de-comprar?q=gesti%C3%B3n+documental", 200, []string{"Orfeo", "Descargar CSV"}},
+		{"antes", anon, "/antes-de-comprar?q=gesti%C3%B3n+documental", 200, []string{"Orfeo", "Descargar CSV", "Por qué aparece: coincide con lo que busca;"}},
+		{"antes in English", f.client(t), "/antes-de-comprar?q=gesti%C3%B3n+documental&lang=en", 200, []string{"Orfeo", "Why it is here: matches what you are looking for;"}},
 		{"antes sin datos válidos", anon, "/antes-de-comprar?q=x&unspsc=12a", 400, []string{"unspsc", "alerta-error"}},
 		{"tablero", anon, "/tablero", 200, []string{"Tablero de la red CIO", "<svg class=\"mapa\"", "Gasto duplicado"}},
 		{"admin anon", anon, "/admin", 303, nil},
@@ -137,7 +144,7 @@ func TestScanSearcher(t *testing.T) {
 		want, not []string
 	}{
 		{"/?q=GESTION+documentales", []string{"Orfeo", "Mercurio SGDEA", "2 resultados", `<option value="MIT">MIT (1)</option>`}, []string{"SIVIGILA"}},
-		{"/?q=gesti%C3%B3n+documental&licencia=MIT", []string{"Mercurio SGDEA", "1 resultados", "Quitar el filtro Licencia: MIT"}, []string{">Orfeo<"}},
+		{"/?q=gesti%C3%B3n+documental&licencia=MIT", []string{"Mercurio SGDEA", ">1 resultado<", "Quitar el filtro Licencia: MIT"}, []string{">Orfeo<"}},
 		{"/?tipo=COMMERCIAL", []string{"Kactus HR"}, []string{"Orfeo"}},
 		{"/?q=nada+que+ver", []string{"No encontramos activos"}, nil},
 	} {

@@ -19,7 +19,7 @@ func referenceFacets(t *testing.T, ix *Index, q AssetQuery) ([]Facet, uint64) {
 	ix.imu.RLock()
 	defer ix.imu.RUnlock()
 	idx := ix.idx.assets
-	req := bleve.NewSearchRequestOptions(ix.assetQuery(q, strings.TrimSpace(q.Text) != "")(idx), 1, 0, false)
+	req := bleve.NewSearchRequestOptions(ix.assetQuery(q, strings.TrimSpace(q.Text) != "", nil)(idx), 1, 0, false)
 	for _, f := range assetFacetFields {
 		req.AddFacet(f, bleve.NewFacetRequest(f, q.FacetSize))
 	}

@@ -43,6 +43,8 @@ type AssetQuery struct {
 	// Highlight asks for highlighted snippets (they cost a read of the
 	// stored text of every hit).
 	Highlight bool
+
+	relaxed bool // match all words but one (see SearchAssets)
 }
 
 // PurchaseQuery is a search of purchases. Empty fields do not filter.
@@ -93,6 +95,15 @@ type Result struct {
 	PageInfo registry.PageInfo
 	Total    int64
 	Facets   []Facet
+	// Ignored lists words of an asset search's text that no asset
+	// contains, even with a typo: they were left out so that the other
+	// words could find something ("software de gestión documental" in a
+	// catalogue of software whose records never say "software").
+	Ignored []string
+	// Relaxed: no asset has every word of the text, so the hits (with the
+	// filters) match all words but one (either word, of two), the closest
+	// first when sorted by relevance.
+	Relaxed bool
 }
 
 // sortSpec is a sort order: bleve sort keys and the name in cursors.
@@ -169,7 +180,14 @@ func term(field, value string) query.Query {
 // 10,000 assets, more over a million purchases — and, for a word spelt
 // right, it mostly adds neighbours that are other words ("nomina" and
 // "nominal").
-func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost) query.Query {
+//
+// With ignored set (asset searches), a word that no document contains in any
+// of fields, exactly or with one typo, is left out and reported there, as
+// long as another word remains; the check is a dictionary lookup, and a
+// search of the word alone only for words the dictionaries do not hold.
+//
+// With relaxed, a document need match only all words but one (one of two).
+func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost, ignored *[]string, relaxed bool) query.Query {
 	words := strings.FieldsFunc(text, func(r rune) bool {
 		return !(r == '-' || r == '_' || r == '.' || r == '\'' || (r >= '0' && r <= '9') || isLetter(r))
 	})
@@ -178,8 +196,10 @@ func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost) qu
 	known := newTermChecker(idx)
 	defer known.close()
 	var conj []query.Query
+	var absent []string
+	var absentQ []query.Query
 	for _, w := range words {
-		if len(conj) == maxQueryWords {
+		if len(conj)+len(absentQ) == maxQueryWords {
 			break // the rest would only narrow an already narrow search
 		}
 		if len(w) > 64 {
@@ -189,12 +209,15 @@ func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost) qu
 			continue // a stop word
 		}
 		var dis []query.Query
+		exact := false
 		for _, f := range fields {
 			mq := bleve.NewMatchQuery(w)
 			mq.SetField(f.field)
 			mq.SetBoost(f.boost * 2)
 			dis = append(dis, mq)
-			if f.fuzzy && utf8.RuneCountInString(w) >= 4 && !known.has(m, f.field, w) {
+			has := known.has(m, f.field, w)
+			exact = exact || has
+			if f.fuzzy && utf8.RuneCountInString(w) >= 4 && !has {
 				fz := bleve.NewMatchQuery(w)
 				fz.SetField(f.field)
 				fz.SetFuzziness(1)
@@ -202,12 +225,34 @@ func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost) qu
 				dis = append(dis, fz)
 			}
 		}
-		conj = append(conj, bleve.NewDisjunctionQuery(dis...))
+		wq := bleve.NewDisjunctionQuery(dis...)
+		if ignored != nil && !exact && known.r != nil && !matchesAny(idx, wq) {
+			absent, absentQ = append(absent, w), append(absentQ, wq)
+			continue
+		}
+		conj = append(conj, wq)
+	}
+	if len(conj) == 0 {
+		conj = absentQ // nothing would remain: search for what was asked
+	} else if ignored != nil {
+		*ignored = absent
 	}
 	if len(conj) == 0 {
 		return nil
 	}
+	if relaxed && len(conj) > 1 {
+		d := bleve.NewDisjunctionQuery(conj...)
+		d.SetMin(float64(max(1, len(conj)-1)))
+		return d
+	}
 	return bleve.NewConjunctionQuery(conj...)
+}
+
+// matchesAny reports whether q matches at least one document of idx (an
+// error counts as a match: the word is then kept).
+func matchesAny(idx bleve.Index, q query.Query) bool {
+	r, err := idx.Search(bleve.NewSearchRequestOptions(q, 0, 0, false))
+	return err != nil || r.Total > 0
 }
 
 // termChecker tells whether a word, analysed as a field analyses it, is
@@ -306,7 +351,7 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 	// stores it only after a change is searchable, so nothing kept
 	// outlives the state it describes.
 	seq := ix.Seq()
-	filters := fmt.Sprintf("%s|%v|%s|%s|%s|%s|%s|%s|%s|%s", q.Kind, boolKey(q.Active), q.Category, q.License, q.Language,
+	filters := fmt.Sprintf("%v|%s|%v|%s|%s|%s|%s|%s|%s|%s|%s", q.relaxed, q.Kind, boolKey(q.Active), q.Category, q.License, q.Language,
 		q.DevelopmentStatus, q.PublisherNIT, q.AdopterNIT, q.Department, strings.Join(strings.Fields(q.Text), " "))
 	rkey := fmt.Sprintf("%s|%d|%d|%q|%q|%v|%d|%v|%s", spec.name, q.Page.First, q.Page.Last, q.Page.After, q.Page.Before, q.Page.WantTotal,
 		q.FacetSize, len(hl) > 0, filters)
@@ -321,9 +366,22 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 			cached, facetSize = fs, 0
 		}
 	}
-	res, err := ix.run(ctx, func(p pair) bleve.Index { return p.assets }, spec, q.Page, facetSize, hl, ix.assetQuery(q, hasText))
+	var ignored []string
+	res, err := ix.run(ctx, func(p pair) bleve.Index { return p.assets }, spec, q.Page, facetSize, hl, ix.assetQuery(q, hasText, &ignored))
 	if err != nil {
 		return res, err
+	}
+	res.Ignored = ignored
+	if hasText && !q.relaxed && len(res.Hits) == 0 && ix.relaxable(ctx, q) {
+		r := q
+		r.relaxed = true
+		rr, err := ix.SearchAssets(ctx, r)
+		if err != nil {
+			return res, err
+		}
+		rr.Relaxed = true
+		ix.results.put(rkey, seq, rr)
+		return rr, nil
 	}
 	switch {
 	case cached != nil:
@@ -333,6 +391,24 @@ func (ix *Index) SearchAssets(ctx context.Context, q AssetQuery) (Result, error)
 	}
 	ix.results.put(rkey, seq, res)
 	return res, nil
+}
+
+// relaxable reports whether a text search that found nothing on this page
+// may be relaxed: no asset at all has every word of its text (whatever the
+// filters: when some asset has them all, the filters are what leaves it
+// out, and widening the words would only bring what was not asked for), and
+// two words or more are left to relax. A later page of a relaxed search
+// comes here too, since its strict search is empty.
+func (ix *Index) relaxable(ctx context.Context, q AssetQuery) bool {
+	ix.imu.RLock()
+	defer ix.imu.RUnlock()
+	if ix.closed.Load() || ctx.Err() != nil {
+		return false
+	}
+	var ignored []string
+	tq := ix.textQuery(ix.idx.assets, q.Text, assetTextFields, &ignored, false)
+	c, ok := tq.(*query.ConjunctionQuery)
+	return ok && len(c.Conjuncts) > 1 && !matchesAny(ix.idx.assets, tq)
 }
 
 func boolKey(b *bool) string {
@@ -374,11 +450,11 @@ func (c *seqCache[V]) put(key string, seq int64, v V) {
 	c.m[key] = v
 }
 
-func (ix *Index) assetQuery(q AssetQuery, hasText bool) func(idx bleve.Index) query.Query {
+func (ix *Index) assetQuery(q AssetQuery, hasText bool, ignored *[]string) func(idx bleve.Index) query.Query {
 	return func(idx bleve.Index) query.Query {
 		var must []query.Query
 		if hasText {
-			if tq := ix.textQuery(idx, q.Text, assetTextFields); tq != nil {
+			if tq := ix.textQuery(idx, q.Text, assetTextFields, ignored, q.relaxed); tq != nil {
 				must = append(must, tq)
 			}
 		}
@@ -423,7 +499,7 @@ func (ix *Index) purchaseQuery(idx bleve.Index, q PurchaseQuery) query.Query {
 	hasText := strings.TrimSpace(q.Text) != ""
 	var must []query.Query
 	if hasText {
-		if tq := ix.textQuery(idx, q.Text, purchaseTextFields); tq != nil {
+		if tq := ix.textQuery(idx, q.Text, purchaseTextFields, nil, false); tq != nil {
 			must = append(must, tq)
 		}
 	}
