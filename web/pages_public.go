@@ -209,6 +209,10 @@ func (s *server) facetLabel(c catalog, facet, v string) string {
 		if t, ok := c["status."+strings.ToLower(v)]; ok {
 			return t
 		}
+	case FacetCategory:
+		if t, ok := c["categoria."+v]; ok {
+			return t
+		}
 	case FacetDepartment:
 		if n, ok := s.geo.names[v]; ok {
 			return n

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acervo-co/acervo/gitsync/publiccode"
 	"github.com/acervo-co/acervo/registry"
 )
 
@@ -95,6 +96,7 @@ func TestCatalogues(t *testing.T) {
 		"aviso":       {registry.NoticeNewRelease, registry.NoticeAdvisory, registry.NoticeAdoption},
 		"orden":       {registry.OrdenNacional, registry.OrdenTerritorial},
 		"fuente":      {registry.SourceSECOPII, registry.SourceSECOPI, registry.SourceTVEC, registry.SourceOCDS},
+		"categoria":   publiccode.Categories(), // every category of the standard reads in words
 	}
 	for prefix, vs := range lbl {
 		for _, v := range vs {

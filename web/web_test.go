@@ -40,7 +40,7 @@ func TestPagesRender(t *testing.T) {
 			[]string{"Orfeo", "Mercurio SGDEA", "Ningún activo contiene la palabra «xyzzy»: buscamos con las demás."}},
 		{"search with a word no asset has", f.client(t), "/?q=software+xyzzy+qwertz+gesti%C3%B3n+documental&lang=en", 200,
 			[]string{"Orfeo", "Mercurio SGDEA", "No asset contains the words “xyzzy”, “qwertz”: we searched with the others.", "No asset has every word you searched for"}},
-		{"activo", anon, "/activos/" + f.orfeo.Slug, 200, []string{"git clone", "/git/" + f.orfeo.Slug + ".git", "v6.0.0", "Gobernación de Antioquia", "<svg class=\"mapa\"", "$ 530.000.000"}},
+		{"activo", anon, "/activos/" + f.orfeo.Slug, 200, []string{"git clone", "/git/" + f.orfeo.Slug + ".git", "v6.0.0", "Gobernación de Antioquia", "<svg class=\"mapa\"", "$ 530.000.000", "<dd>Gestión documental, records-management</dd>"}},
 		{"entidad", anon, "/entidades/" + dnp, 200, []string{"Departamento Nacional de Planeación", "Orfeo", "desactualizada"}},
 		{"entidad cio", cio, "/entidades/" + mintic, 200, []string{"Bandeja de avisos", "ACV-2025-0001", "Webhooks de la entidad"}},
 		{"antes", anon, "/antes-de-comprar?q=gesti%C3%B3n+documental", 200, []string{"Orfeo", "Descargar CSV", "Por qué aparece: coincide con lo que busca;"}},
