@@ -137,7 +137,42 @@ func Clean(v string) string {
 	if IsNull(v) {
 		return ""
 	}
+	if strings.IndexByte(v, 0xc2) >= 0 {
+		v = fixC1(v)
+	}
 	return collapseSpace(v)
+}
+
+// cp1252 is what the C1 control characters (U+0080…U+009F) stood for in
+// the Windows-1252 text they were decoded from as Latin-1: SECOP I's
+// descriptions carry them ("LOGISDOC \u0096 LOGISTICA" for an en dash).
+// The five codes Windows-1252 leaves undefined map to nothing.
+var cp1252 = [32]string{
+	"€", "", "‚", "ƒ", "„", "…", "†", "‡", "ˆ", "‰", "Š", "‹", "Œ", "", "Ž", "",
+	"", "‘", "’", "“", "”", "•", "–", "—", "˜", "™", "š", "›", "œ", "", "ž", "Ÿ",
+}
+
+// fixC1 replaces the C1 control characters of v with their Windows-1252
+// meaning.
+func fixC1(v string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+1 < len(v); i++ {
+		if v[i] == 0xc2 && v[i+1] >= 0x80 && v[i+1] <= 0x9f {
+			if b.Len() == 0 {
+				b.Grow(len(v) + 8)
+			}
+			b.WriteString(v[last:i])
+			b.WriteString(cp1252[v[i+1]-0x80])
+			i++
+			last = i + 1
+		}
+	}
+	if last == 0 {
+		return v
+	}
+	b.WriteString(v[last:])
+	return b.String()
 }
 
 func collapseSpace(v string) string {

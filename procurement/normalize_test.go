@@ -2,6 +2,7 @@ package procurement
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -205,5 +206,43 @@ func TestParty(t *testing.T) {
 		if err != nil || p.DocNumber != c.wantDoc || p.NaturalPerson != c.natural {
 			t.Errorf("Party(%q, %q) = %+v, %v; want %s natural %v", c.typ, c.doc, p, err, c.wantDoc, c.natural)
 		}
+	}
+}
+
+// TestCleanWindows1252: SECOP I's text carries Windows-1252 punctuation
+// decoded as Latin-1 (C1 control characters); Clean restores it, and leaves
+// every other text as it is.
+func TestCleanWindows1252(t *testing.T) {
+	for in, want := range map[string]string{
+		"LOGISDOC \u0096 LOGISTICA DOCUMENTAL":     "LOGISDOC – LOGISTICA DOCUMENTAL",
+		"\u0093Sistema\u0094 de la entidad\u0092s": "“Sistema” de la entidad’s",
+		"\u0095 licencias \u0097 soporte":          "• licencias — soporte",
+		"a\u0081b":                                 "ab", // undefined in Windows-1252
+		"Gestión documental — ñandú":               "Gestión documental — ñandú",
+		"  dos   espacios \u0096  ":                "dos espacios –",
+		"\u0096":                                   "–",
+	} {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// The real SECOP I sample: no C1 character survives its import.
+	_, ms, _ := readAll(t, "testdata/real/secop1_procesos_2026-04.csv", "auto")
+	fixed := 0
+	for _, m := range ms {
+		p := m.Purchase
+		for _, s := range []string{p.Description, p.Supplier.Name, p.BuyerName} {
+			for _, r := range s {
+				if r >= 0x80 && r <= 0x9f {
+					t.Fatalf("contract %s keeps %U in %q", p.ContractID, r, s)
+				}
+			}
+			if strings.ContainsAny(s, "–—“”‘’•") {
+				fixed++
+			}
+		}
+	}
+	if fixed == 0 {
+		t.Error("no Windows-1252 punctuation restored in the SECOP I sample")
 	}
 }
