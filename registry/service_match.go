@@ -323,6 +323,9 @@ type PriceStats struct {
 	Median int64 `json:"median"`
 	Max    int64 `json:"max"`
 	Total  int64 `json:"total"`
+	// Unpriced counts the purchases below MinPrice, left out of Min, Median
+	// and Max (all of them: the three are 0).
+	Unpriced int `json:"unpriced"`
 }
 
 // FrameworkSeen is a TVEC framework agreement prior purchases used.
@@ -430,7 +433,7 @@ func (s *Service) AntesDeComprar(ctx context.Context, q BeforeBuyingQuery, ts Te
 	for _, p := range prior[:min(len(prior), q.MaxPurchases)] {
 		out.Purchases = append(out.Purchases, MaskPurchase(actor, p))
 	}
-	if q.Budget != nil && out.Overall.Count > 0 {
+	if q.Budget != nil && out.Overall.Count > out.Overall.Unpriced {
 		out.BudgetNote = budgetNote(*q.Budget, out.Overall)
 	}
 
@@ -674,21 +677,34 @@ func summarisePurchases(ps []Purchase, out *BeforeBuying) {
 	out.TopSuppliers = out.TopSuppliers[:min(len(out.TopSuppliers), 10)]
 }
 
-// priceStats computes count, minimum, median, maximum and total of values.
+// MinPrice is the smallest value, in pesos, taken for a price: SECOP
+// records contracts without a value as 0, 1 or 100 pesos, and a minimum of
+// "$ 1" tells an officer nothing about what the thing costs.
+const MinPrice = 10_000
+
+// priceStats counts and totals values, and computes minimum, median and
+// maximum over those that are prices (at least MinPrice).
 func priceStats(vs []int64) PriceStats {
 	if len(vs) == 0 {
 		return PriceStats{}
 	}
 	s := slices.Clone(vs)
 	slices.Sort(s)
-	st := PriceStats{Count: len(s), Min: s[0], Max: s[len(s)-1]}
+	st := PriceStats{Count: len(s)}
+	for _, v := range s {
+		st.Total += v
+	}
+	i, _ := slices.BinarySearch(s, MinPrice)
+	st.Unpriced = i
+	s = s[i:]
+	if len(s) == 0 {
+		return st
+	}
+	st.Min, st.Max = s[0], s[len(s)-1]
 	if n := len(s); n%2 == 1 {
 		st.Median = s[n/2]
 	} else {
 		st.Median = (s[n/2-1] + s[n/2]) / 2
-	}
-	for _, v := range s {
-		st.Total += v
 	}
 	return st
 }

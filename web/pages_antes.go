@@ -30,6 +30,7 @@ type antesFit struct {
 }
 
 type antesData struct {
+	MinPrice   int64 // registry.MinPrice: lower values are not prices
 	Q          antesQuery
 	Asked      bool
 	Fits       []antesFit // the first antesPageFits on the page; all in print
@@ -305,6 +306,7 @@ func (s *server) antes(ctx context.Context, q antesQuery, maxPurchases int, wait
 
 func (s *server) fillAntes(d *antesData, res registry.BeforeBuying, maxPurchases int) {
 	q := d.Q
+	d.MinPrice = registry.MinPrice
 	d.R = res
 	d.Purchases = res.Purchases[:min(len(res.Purchases), maxPurchases)]
 	for _, f := range res.Assets {
@@ -314,7 +316,7 @@ func (s *server) fillAntes(d *antesData, res registry.BeforeBuying, maxPurchases
 		}
 		d.Fits = append(d.Fits, antesFit{Card: c, TextMatch: f.TextMatch, Adopters: f.Adopters, LinkedBuys: f.LinkedBuys, Contacts: f.Contacts})
 	}
-	if o := res.Overall; q.Budget > 0 && o.Count > 0 {
+	if o := res.Overall; q.Budget > 0 && o.Count > o.Unpriced {
 		d.AboveMax, d.AboveMedian, d.BelowMin = q.Budget > o.Max, q.Budget > o.Median && q.Budget <= o.Max, q.Budget < o.Min
 	}
 }

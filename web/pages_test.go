@@ -459,3 +459,35 @@ func TestAntesFitsCapped(t *testing.T) {
 		t.Errorf("the printable view shows %d public assets, want %d", n, total)
 	}
 }
+
+// TestAntesUnpriced: a purchase recorded at $ 1 (SECOP's "no value") is
+// counted, but the minimum the page shows is a real price, and the page
+// says why one purchase is left out of it.
+func TestAntesUnpriced(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	ctx := registry.WithActor(context.Background(), registry.SystemActor("import"))
+	run := &registry.ImportRun{Format: "secop2", Source: "unpriced.csv"}
+	must(t, f.svc.StartImportRun(ctx, run), "run")
+	at := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	_, err := f.svc.ImportPurchases(ctx, run.ID, []registry.Purchase{{Source: registry.SourceSECOPII, ContractID: "CO1.PCCNTR.9001",
+		BuyerNIT: dnp, BuyerName: "DEPARTAMENTO NACIONAL DE PLANEACION", Description: "Convenio de gestión documental sin valor",
+		Value: 1, SignedAt: &at, Year: 2025, RowHash: "u1", SoftwareScore: 0.9, DepartmentCode: "11"}})
+	must(t, err, "purchase")
+	c := f.client(t)
+	var body string
+	for range 200 {
+		res, b := get(t, c, f.srv.URL+"/antes-de-comprar?q=gesti%C3%B3n+documental")
+		body = b
+		if res.Header.Get("Refresh") == "" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(body, "1 compra con un valor menor de $ 10.000") {
+		t.Error("the page does not say that one purchase is left out of the prices")
+	}
+	i := strings.Index(body, "Valor mínimo")
+	if i < 0 || strings.Contains(body[i:i+80], "$ 1<") {
+		t.Errorf("the minimum is the $ 1 purchase: %q", body[max(i, 0):max(i, 0)+80])
+	}
+}

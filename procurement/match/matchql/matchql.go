@@ -116,13 +116,14 @@ func build(d Deps, types map[string]gql.Type) (gql.Fields, gql.Fields) {
 		"contacts":        field(list(contact), "", func(s any) any { return s.(registry.AssetFit).Contacts }),
 		"linkedPurchases": field(nn(gql.Int), "Prior purchases of this kind linked to it.", func(s any) any { return s.(registry.AssetFit).LinkedBuys }),
 	}})
-	priceStats := gql.NewObject(gql.ObjectConfig{Name: "PriceStats", Description: "Values of the purchases of a year (year 0: all).", Fields: gql.Fields{
-		"year":   field(nn(gql.Int), "", func(s any) any { return s.(registry.PriceStats).Year }),
-		"count":  field(nn(gql.Int), "", func(s any) any { return s.(registry.PriceStats).Count }),
-		"min":    field(nn(pesos), "", func(s any) any { return s.(registry.PriceStats).Min }),
-		"median": field(nn(pesos), "", func(s any) any { return s.(registry.PriceStats).Median }),
-		"max":    field(nn(pesos), "", func(s any) any { return s.(registry.PriceStats).Max }),
-		"total":  field(nn(pesos), "", func(s any) any { return s.(registry.PriceStats).Total }),
+	priceStats := gql.NewObject(gql.ObjectConfig{Name: "PriceStats", Description: "Values of the purchases of a year (year 0: all). Min, median and max are over prices of at least 10,000 pesos.", Fields: gql.Fields{
+		"year":     field(nn(gql.Int), "", func(s any) any { return s.(registry.PriceStats).Year }),
+		"count":    field(nn(gql.Int), "", func(s any) any { return s.(registry.PriceStats).Count }),
+		"min":      field(nn(pesos), "", func(s any) any { return s.(registry.PriceStats).Min }),
+		"median":   field(nn(pesos), "", func(s any) any { return s.(registry.PriceStats).Median }),
+		"max":      field(nn(pesos), "", func(s any) any { return s.(registry.PriceStats).Max }),
+		"total":    field(nn(pesos), "", func(s any) any { return s.(registry.PriceStats).Total }),
+		"unpriced": field(nn(gql.Int), "Purchases worth less than 10,000 pesos (SECOP's 0 or 1 for no value), counted and totalled but left out of min, median and max.", func(s any) any { return s.(registry.PriceStats).Unpriced }),
 	}})
 	framework := gql.NewObject(gql.ObjectConfig{Name: "FrameworkSeen", Description: "A TVEC framework agreement prior purchases used.", Fields: gql.Fields{
 		"name":  field(nn(gql.String), "", func(s any) any { return s.(registry.FrameworkSeen).Name }),
