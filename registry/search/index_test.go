@@ -43,6 +43,14 @@ func addAsset(t *testing.T, st registry.Store, id, name, desc string, cats ...st
 
 func ids(t *testing.T, ix *Index, q AssetQuery) []string {
 	t.Helper()
+	out, _ := searchIDs(t, ix, q)
+	return out
+}
+
+// searchIDs runs q (50 to a page unless it says) and returns the ids of its
+// hits, sorted, and the result.
+func searchIDs(t *testing.T, ix *Index, q AssetQuery) ([]string, Result) {
+	t.Helper()
 	if q.Page.First == 0 && q.Page.Last == 0 {
 		q.Page.First = 50
 	}
@@ -55,10 +63,12 @@ func ids(t *testing.T, ix *Index, q AssetQuery) []string {
 		out = append(out, h.ID)
 	}
 	sort.Strings(out)
-	return out
+	return out, res
 }
 
-func TestAnalysis(t *testing.T) {
+// textAssets stores three assets for the text tests and opens their index.
+func textAssets(t *testing.T) (*sqlite.Store, *Index) {
+	t.Helper()
 	st := openStore(t)
 	addAsset(t, st, "a1", "Orfeo", "Sistema de gestión documental y expedientes electrónicos")
 	addAsset(t, st, "a2", "Mi Ciudad", "Aplicación de notificaciones ciudadanas")
@@ -67,7 +77,12 @@ func TestAnalysis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
+	t.Cleanup(func() { ix.Close() })
+	return st, ix
+}
+
+func TestAnalysis(t *testing.T) {
+	_, ix := textAssets(t)
 	cases := []struct {
 		text string
 		want []string
@@ -460,16 +475,11 @@ func TestPurchaseIDs(t *testing.T) {
 // "software"; words that each match something still all have to match, and
 // the later pages of such a search are the same search.
 func TestAbsentWordsLeftOut(t *testing.T) {
-	st := openStore(t)
-	addAsset(t, st, "a1", "Orfeo", "Sistema de gestión documental y expedientes electrónicos")
-	addAsset(t, st, "a2", "Mi Ciudad", "Aplicación de notificaciones ciudadanas")
-	addAsset(t, st, "a3", "Contabilidad", "Gestiones contables del municipio")
+	st, ix := textAssets(t)
 	addAsset(t, st, "a4", "Gestor Documental Municipal", "Gestión documental para alcaldías")
-	ix, err := Open(t.Context(), st, Options{})
-	if err != nil {
+	if _, err := ix.CatchUp(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
 	cases := []struct {
 		text    string
 		want    []string
@@ -483,15 +493,7 @@ func TestAbsentWordsLeftOut(t *testing.T) {
 		{"software xyzzy", []string{}, nil},
 	}
 	for _, c := range cases {
-		res, err := ix.SearchAssets(t.Context(), AssetQuery{Text: c.text, Page: registry.Page{First: 50}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := []string{}
-		for _, h := range res.Hits {
-			got = append(got, h.ID)
-		}
-		sort.Strings(got)
+		got, res := searchIDs(t, ix, AssetQuery{Text: c.text})
 		if !slices.Equal(got, c.want) || !slices.Equal(res.Ignored, c.ignored) {
 			t.Errorf("%q: %v ignoring %q, want %v ignoring %q", c.text, got, res.Ignored, c.want, c.ignored)
 		}
@@ -509,15 +511,7 @@ func TestAbsentWordsLeftOut(t *testing.T) {
 		{"orfeo notificaciones", []string{"a1", "a2"}, true},
 		{"software orfeo notificaciones", []string{"a1", "a2"}, true},
 	} {
-		res, err := ix.SearchAssets(t.Context(), AssetQuery{Text: c.text, Page: registry.Page{First: 50}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := []string{}
-		for _, h := range res.Hits {
-			got = append(got, h.ID)
-		}
-		sort.Strings(got)
+		got, res := searchIDs(t, ix, AssetQuery{Text: c.text})
 		if !slices.Equal(got, c.want) || res.Relaxed != c.relaxed {
 			t.Errorf("%q: %v relaxed %v, want %v relaxed %v", c.text, got, res.Relaxed, c.want, c.relaxed)
 		}
