@@ -305,7 +305,8 @@ func newServer(d serverDeps) (http.Handler, error) {
 	if d.Service != nil {
 		r.Handle("/api/import", importHandler(d.Service, d.Data, d.Log))
 	}
-	r.PathPrefix("/datos").Handler(openDataHandler(d.Store, dataPath(d.Data, "datos"), d.Service.Now, d.Log))
+	od := newOpenData(d.Store, dataPath(d.Data, "datos"), d.Service.Now, d.Log)
+	r.PathPrefix("/datos/").Handler(od)
 	if d.Service != nil {
 		var searcher web.Searcher
 		var text registry.TextSearcher
@@ -313,7 +314,7 @@ func newServer(d serverDeps) (http.Handler, error) {
 			searcher, text = webSearcher{d.Search}, textSearcher(d.Search)
 		}
 		ui, err := web.New(web.Config{Service: d.Service, Searcher: searcher, TextSearcher: text, Logger: d.Log,
-			BaseURL: d.BaseURL, Secure: d.Secure, BrandDir: d.BrandDir, OIDC: oidcFromEnv(d.Getenv)})
+			BaseURL: d.BaseURL, Secure: d.Secure, BrandDir: d.BrandDir, OIDC: oidcFromEnv(d.Getenv), OpenData: od.page()})
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}

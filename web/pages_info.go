@@ -23,6 +23,43 @@ func (s *server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "info", v)
 }
 
+// datosData is the open-data page.
+type datosData struct {
+	Day      string
+	Datasets []datosSet
+}
+
+type datosSet struct {
+	Name, Title string
+}
+
+// handleDatos lists the files of today's open-data dump (served by the
+// acervo command under /datos/).
+func (s *server) handleDatos(w http.ResponseWriter, r *http.Request) {
+	if s.openData == nil {
+		s.handleNotFound(w, r)
+		return
+	}
+	day, err := s.openData.Prepare(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lang := langOf(r)
+	d := datosData{Day: day}
+	for _, ds := range s.openData.Datasets {
+		t := ds.TitleES
+		if lang == "en" {
+			t = ds.TitleEN
+		}
+		d.Datasets = append(d.Datasets, datosSet{Name: ds.Name, Title: t})
+	}
+	c := s.cats[lang]
+	v := s.newView(r, c.tr("datos.titulo"), "", crumb{Label: c.tr("datos.titulo")})
+	v.Data = d
+	s.render(w, r, http.StatusOK, "datos", v)
+}
+
 func (s *server) handleSiteMap(w http.ResponseWriter, r *http.Request) {
 	c := s.cats[langOf(r)]
 	v := s.newView(r, c.tr("mapa_sitio.titulo"), "", crumb{Label: c.tr("mapa_sitio.titulo")})

@@ -182,7 +182,9 @@ func newFixture(t testing.TB, opts fixtureOpts) *fixture {
 		searcher, text = indexSearcher{ix}, indexText{ix}
 	}
 	s, err := newServer(Config{Service: svc, Searcher: searcher, TextSearcher: text, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Secure: opts.secure, OIDC: opts.oidc, Now: clock.Now})
+		Secure: opts.secure, OIDC: opts.oidc, Now: clock.Now,
+		OpenData: &OpenData{Datasets: []OpenDataset{{Name: "activos", TitleES: "Activos de software", TitleEN: "Software assets"}},
+			Prepare: func(context.Context) (string, error) { return clock.Now().Format("2006-01-02"), nil }}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,23 @@ type Config struct {
 	// the built-in stand-ins (which a deployment under gov.co replaces).
 	// Empty: the stand-ins.
 	BrandDir string
+	// OpenData describes the daily open-data dump whose files the acervo
+	// command serves under /datos/; the page /datos lists them. Nil: no
+	// page.
+	OpenData *OpenData
+}
+
+// OpenData is the daily open-data dump, for its page.
+type OpenData struct {
+	Datasets []OpenDataset
+	// Prepare makes sure today's dump exists and returns its day
+	// (YYYY-MM-DD, in Bogotá).
+	Prepare func(ctx context.Context) (string, error)
+}
+
+// OpenDataset is one dataset of the dump: files Name.csv and Name.json.
+type OpenDataset struct {
+	Name, TitleES, TitleEN string
 }
 
 // server holds the web interface's state.
@@ -77,6 +94,7 @@ type server struct {
 	readme     *readmeRenderer
 	antesCache antesCache
 	home       homeCache
+	openData   *OpenData
 	mux        *http.ServeMux
 
 	purgeMu   sync.Mutex
@@ -120,7 +138,7 @@ func newServer(cfg Config) (*server, error) {
 	}
 	s := &server{
 		svc: cfg.Service, search: cfg.Searcher, text: cfg.TextSearcher, log: cfg.Logger, now: cfg.Now,
-		baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), secure: cfg.Secure, loc: bogotaLocation(),
+		baseURL: strings.TrimSuffix(cfg.BaseURL, "/"), secure: cfg.Secure, loc: bogotaLocation(), openData: cfg.OpenData,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -214,6 +232,7 @@ func (s *server) routes() {
 	m.HandleFunc("GET /preferencias", s.handlePreferences)
 	m.HandleFunc("GET /info/{name}", s.handleInfo)
 	m.HandleFunc("GET /mapa-del-sitio", s.handleSiteMap)
+	m.HandleFunc("GET /datos", s.handleDatos)
 	m.HandleFunc("/", s.handleNotFound)
 	s.mux = m
 }

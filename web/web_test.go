@@ -57,6 +57,8 @@ func TestPagesRender(t *testing.T) {
 		{"admin auditoria", admin, "/admin/auditoria", 200, []string{"adoption.create"}},
 		{"english", f.client(t), "/?lang=en", 200, []string{"Public software catalogue", `lang="en"`}},
 		{"no encontrado", anon, "/no-existe", 404, []string{"Página no encontrada"}},
+		{"datos abiertos", anon, "/datos", 200, []string{"<h1>Datos abiertos</h1>", "Activos de software", `href="/datos/activos.csv"`, `href="/datos/diccionario.csv"`, "CC BY-SA 4.0"}},
+		{"open data", f.client(t), "/datos?lang=en", 200, []string{"<h1>Open data</h1>", "Software assets", `href="/datos/activos.json"`}},
 		{"activo no encontrado", anon, "/activos/no-existe", 404, nil},
 	}
 	for _, tt := range tests {
