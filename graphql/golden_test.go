@@ -49,7 +49,8 @@ func goldenCases() []goldenCase {
 		{name: "search_english", query: `{ assets(first: 5, query: "records management") { totalCount edges { node { slug } } } }`},
 		{name: "search_alias", query: `{ assets(first: 5, query: "siif") { edges { node { slug kind } } } }`},
 		{name: "search_widened", query: `{
-  absent: assets(first: 5, query: "xyzzy gestión documental") { ignoredWords relaxed edges { node { slug } } }
+  absent: assets(first: 5, query: "aplicativo de gestión documental") { ignoredWords relaxed edges { node { slug } } }
+  specific: assets(first: 5, query: "antivirus gestión documental") { ignoredWords relaxed edges { node { slug } } }
   notAll: assets(first: 5, query: "orfeo siif") { ignoredWords relaxed edges { node { slug } } }
   strict: assets(first: 5, query: "gestión documental") { ignoredWords relaxed totalCount }
 }`},

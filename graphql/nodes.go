@@ -458,7 +458,7 @@ func (a *api) buildNodeTypes() {
 			}
 			return out, nil
 		}},
-		"ignoredWords": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(gql.String))), Description: "Words of the text that no asset contains, even with a typo: the search went on without them.", Resolve: func(p gql.ResolveParams) (interface{}, error) {
+		"ignoredWords": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(gql.String))), Description: "Words of the text that only say it is software (software, sistema, aplicativo, plataforma…) and that no asset contains: the search went on without them. Any other word no asset contains keeps the answer empty.", Resolve: func(p gql.ResolveParams) (interface{}, error) {
 			c := p.Source.(*connection)
 			out := make([]interface{}, len(c.Ignored))
 			for i, w := range c.Ignored {
@@ -466,7 +466,7 @@ func (a *api) buildNodeTypes() {
 			}
 			return out, nil
 		}},
-		"relaxed": {Type: gql.NewNonNull(gql.Boolean), Description: "True when no asset has every word of the text: the edges (with the filters) then match all words but one (either of two), the closest first by relevance.", Resolve: func(p gql.ResolveParams) (interface{}, error) {
+		"relaxed": {Type: gql.NewNonNull(gql.Boolean), Description: "True when no asset has every word of the text, though each word is in some asset: the edges (with the filters) then match all words but one (either of two), the closest first by relevance.", Resolve: func(p gql.ResolveParams) (interface{}, error) {
 			return p.Source.(*connection).Relaxed, nil
 		}},
 	}, false)

@@ -337,7 +337,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"a11y-ingresar", "/ingresar"},
 		{"a11y-mapa-sitio", "/mapa-del-sitio"},
 		{"a11y-datos", "/datos"},
-		{"a11y-busqueda-ampliada", "/?q=software+xyzzy+gesti%C3%B3n+documental"},
+		{"a11y-busqueda-ampliada", "/?q=aplicativo+software+gesti%C3%B3n+documental"},
 		{"a11y-info", "/info/accesibilidad"},
 		{"a11y-no-encontrado", "/no-existe"},
 		{"a11y-english", "/?lang=en"},

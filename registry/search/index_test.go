@@ -486,11 +486,12 @@ func TestAbsentWordsLeftOut(t *testing.T) {
 		ignored []string
 	}{
 		{"software de gestión documental", []string{"a1", "a4"}, []string{"software"}},
-		{"software xyzzy gestion documental", []string{"a1", "a4"}, []string{"software", "xyzzy"}},
-		{"documentl", []string{"a1", "a4"}, nil}, // a typo is matched, not left out
-		{"softwre documentl", []string{"a1", "a4"}, []string{"softwre"}},
-		{"software", []string{}, nil}, // nothing would remain: no result
-		{"software xyzzy", []string{}, nil},
+		{"Aplicativo de GESTION documental", []string{"a1", "a4"}, []string{"Aplicativo"}},
+		{"antivirus de gestión documental", []string{}, nil},                        // what was asked for: no asset has it
+		{"software antivirus gestion documental", []string{}, []string{"software"}}, // and widening cannot help
+		{"documentl", []string{"a1", "a4"}, nil},                                    // a typo is matched, not left out
+		{"software", []string{}, nil},                                               // nothing would remain: no result
+		{"software sistema", []string{"a1"}, []string{"software"}},                  // "sistema" is in Orfeo
 	}
 	for _, c := range cases {
 		got, res := searchIDs(t, ix, AssetQuery{Text: c.text})
@@ -510,6 +511,7 @@ func TestAbsentWordsLeftOut(t *testing.T) {
 		{"gestión documental notificaciones", []string{"a1", "a4"}, true},
 		{"orfeo notificaciones", []string{"a1", "a2"}, true},
 		{"software orfeo notificaciones", []string{"a1", "a2"}, true},
+		{"orfeo antivirus", []string{}, false}, // no asset has "antivirus": not widened
 	} {
 		got, res := searchIDs(t, ix, AssetQuery{Text: c.text})
 		if !slices.Equal(got, c.want) || res.Relaxed != c.relaxed {

@@ -95,14 +95,15 @@ type Result struct {
 	PageInfo registry.PageInfo
 	Total    int64
 	Facets   []Facet
-	// Ignored lists words of an asset search's text that no asset
-	// contains, even with a typo: they were left out so that the other
-	// words could find something ("software de gestión documental" in a
-	// catalogue of software whose records never say "software").
+	// Ignored lists words of an asset search's text that only say "this is
+	// software" (genericWords) and that no asset contains, even with a
+	// typo: they were left out so that the other words could find
+	// something ("software de gestión documental" in a catalogue whose
+	// records never say "software").
 	Ignored []string
-	// Relaxed: no asset has every word of the text, so the hits (with the
-	// filters) match all words but one (either word, of two), the closest
-	// first when sorted by relevance.
+	// Relaxed: no asset has every word of the text, though each word is in
+	// some asset, so the hits (with the filters) match all words but one
+	// (either word, of two), the closest first when sorted by relevance.
 	Relaxed bool
 }
 
@@ -181,10 +182,11 @@ func term(field, value string) query.Query {
 // right, it mostly adds neighbours that are other words ("nomina" and
 // "nominal").
 //
-// With ignored set (asset searches), a word that no document contains in any
-// of fields, exactly or with one typo, is left out and reported there, as
-// long as another word remains; the check is a dictionary lookup, and a
-// search of the word alone only for words the dictionaries do not hold.
+// With ignored set (asset searches), a generic word (genericWords) that no
+// document contains in any of fields, exactly or with one typo, is left out
+// and reported there, as long as another word remains; the check is a
+// dictionary lookup, and a search of the word alone only for words the
+// dictionaries do not hold.
 //
 // With relaxed, a document need match only all words but one (one of two).
 func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost, ignored *[]string, relaxed bool) query.Query {
@@ -226,7 +228,7 @@ func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost, ig
 			}
 		}
 		wq := bleve.NewDisjunctionQuery(dis...)
-		if ignored != nil && !exact && known.r != nil && !matchesAny(idx, wq) {
+		if ignored != nil && !exact && known.r != nil && genericWords[registry.Fold(w)] && !matchesAny(idx, wq) {
 			absent, absentQ = append(absent, w), append(absentQ, wq)
 			continue
 		}
@@ -246,6 +248,20 @@ func (ix *Index) textQuery(idx bleve.Index, text string, fields []fieldBoost, ig
 		return d
 	}
 	return bleve.NewConjunctionQuery(conj...)
+}
+
+// genericWords say only that the thing is software ("software de gestión
+// documental", "sistema de nómina"). In a catalogue of software, a record
+// need not say so: such a word that no asset contains is left out of an
+// asset search. Any other word that no asset contains is what was asked
+// for ("antivirus"), and keeps the answer empty.
+var genericWords = map[string]bool{
+	"software": true, "sistema": true, "sistemas": true, "aplicativo": true, "aplicativos": true,
+	"aplicacion": true, "aplicaciones": true, "plataforma": true, "plataformas": true,
+	"herramienta": true, "herramientas": true, "solucion": true, "soluciones": true,
+	"programa": true, "programas": true, "app": true, "apps": true, "licencia": true, "licencias": true,
+	"licenciamiento": true, "informacion": true, "application": true, "applications": true,
+	"system": true, "systems": true, "platform": true, "tool": true, "tools": true, "solution": true,
 }
 
 // matchesAny reports whether q matches at least one document of idx (an
@@ -408,7 +424,17 @@ func (ix *Index) relaxable(ctx context.Context, q AssetQuery) bool {
 	var ignored []string
 	tq := ix.textQuery(ix.idx.assets, q.Text, assetTextFields, &ignored, false)
 	c, ok := tq.(*query.ConjunctionQuery)
-	return ok && len(c.Conjuncts) > 1 && !matchesAny(ix.idx.assets, tq)
+	if !ok || len(c.Conjuncts) < 2 || matchesAny(ix.idx.assets, tq) {
+		return false
+	}
+	// A word that no asset contains is what was asked for: widening the
+	// other words would only bring what it rules out.
+	for _, w := range c.Conjuncts {
+		if !matchesAny(ix.idx.assets, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func boolKey(b *bool) string {
