@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,12 +72,7 @@ func (s *Syncer) fetchPack(ctx context.Context, dir string, refs remoteRefs, c *
 	}
 	var updates, deletes bytes.Buffer
 	tips := map[string]bool{}
-	names := make([]string, 0, len(refs.Refs))
-	for name := range refs.Refs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(refs.Refs)) {
 		id := refs.Refs[name]
 		if !validRef(name, id) {
 			return fmt.Errorf("the remote advertised an invalid ref %q %q", name, id)

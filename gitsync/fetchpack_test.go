@@ -21,6 +21,21 @@ func refsOf(t testing.TB, dir string) string {
 	return gitOut(t, dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/", "refs/tags/")
 }
 
+// mirrorIsRemote checks that the mirror in dir has exactly the branches
+// and tags of the repository in srcDir, and that git fsck finds it clean;
+// it returns the mirror's refs.
+func (e *env) mirrorIsRemote(t testing.TB, what, dir, srcDir string) string {
+	t.Helper()
+	got, want := refsOf(t, dir), refsOf(t, srcDir)
+	if got != want {
+		t.Errorf("%s: mirror refs\n%s\nwant\n%s", what, got, want)
+	}
+	if err := e.s.fsck(e.ctx, dir); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return got
+}
+
 // TestFetchPackFollowsTheRemote: an existing mirror is brought up to the
 // remote's branches and tags with the listing's own session: one listing
 // and one pack request per sync (git fetch would list again), none when
@@ -47,12 +62,7 @@ func TestFetchPackFollowsTheRemote(t *testing.T) {
 		t.Errorf("first sync: %d requests, %d pack requests; want 2 and 1", h, p)
 	}
 	dir := e.s.MirrorDir(e.mirror(res.MirrorID))
-	if got, want := refsOf(t, dir), refsOf(t, src.dir); got != want {
-		t.Errorf("first mirror refs\n%s\nwant\n%s", got, want)
-	}
-	if err := e.s.fsck(e.ctx, dir); err != nil {
-		t.Fatal(err)
-	}
+	e.mirrorIsRemote(t, "first mirror", dir, src.dir)
 
 	var second string
 	steps := []struct {
@@ -151,12 +161,7 @@ func TestFetchPackRefusesAnIncompletePack(t *testing.T) {
 	if res = e.sync(url); res.Status != StatusUpdated {
 		t.Fatalf("sync after the remote was fixed: %+v", res)
 	}
-	if got, want := refsOf(t, dir), refsOf(t, src.dir); got != want {
-		t.Errorf("mirror refs\n%s\nwant\n%s", got, want)
-	}
-	if err := e.s.fsck(e.ctx, dir); err != nil {
-		t.Fatal(err)
-	}
+	e.mirrorIsRemote(t, "after the fix", dir, src.dir)
 }
 
 // TestFetchPackReplacesABranchByADirectory: a branch replaced by a
@@ -182,15 +187,9 @@ func TestFetchPackReplacesABranchByADirectory(t *testing.T) {
 	if res = e.sync(url); res.Status != StatusUpdated {
 		t.Fatalf("sync: %+v", res)
 	}
-	got, want := refsOf(t, dir), refsOf(t, src.dir)
-	if got != want {
-		t.Errorf("mirror refs\n%s\nwant\n%s", got, want)
-	}
+	got := e.mirrorIsRemote(t, "after the rename", dir, src.dir)
 	if !bytes.Contains([]byte(got), []byte("refs/heads/feature/x")) {
 		t.Errorf("feature/x missing:\n%s", got)
-	}
-	if err := e.s.fsck(e.ctx, dir); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -304,12 +303,7 @@ func TestClonePackRefusesIncompletePacks(t *testing.T) {
 		t.Fatalf("sync after the remote was fixed: %+v", res)
 	}
 	dir := e.s.MirrorDir(e.mirror(res.MirrorID))
-	if got, want := refsOf(t, dir), refsOf(t, src.dir); got != want {
-		t.Errorf("mirror refs\n%s\nwant\n%s", got, want)
-	}
-	if err := e.s.fsck(e.ctx, dir); err != nil {
-		t.Fatal(err)
-	}
+	e.mirrorIsRemote(t, "after the fix", dir, src.dir)
 }
 
 // badPackServer serves the repositories under root over smart HTTP, but
@@ -391,12 +385,7 @@ func TestEmptyRepositoryThenCommits(t *testing.T) {
 			if res.Status != StatusUpdated || len(res.Releases) != 1 {
 				t.Fatalf("sync after the first commit: %+v", res)
 			}
-			if got, want := refsOf(t, dir), refsOf(t, src.dir); got != want {
-				t.Errorf("mirror refs\n%s\nwant\n%s", got, want)
-			}
-			if err := e.s.fsck(e.ctx, dir); err != nil {
-				t.Fatal(err)
-			}
+			e.mirrorIsRemote(t, "after the first commit", dir, src.dir)
 		})
 	}
 }

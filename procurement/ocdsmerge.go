@@ -49,13 +49,18 @@ func compileReleases(rels []json.RawMessage) (json.RawMessage, error) {
 			ocid = o
 		}
 		d, _ := obj["date"].(string)
+		// The release's own id, date and tag say nothing of the process:
+		// the compiled release gets its own.
+		delete(obj, "id")
+		delete(obj, "date")
+		delete(obj, "tag")
 		ds = append(ds, dated{obj: obj, when: releaseTime(d), raw: d})
 	}
 	slices.SortStableFunc(ds, func(a, b dated) int { return a.when.Compare(b.when) })
 	out := map[string]any{}
 	last := ""
 	for _, d := range ds {
-		mergeObject(out, d.obj)
+		mergeInto(out, d.obj)
 		if d.raw != "" {
 			last = d.raw
 		}
@@ -79,21 +84,6 @@ func releaseTime(s string) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-// mergeObject applies src onto dst; the release-level id, date and tag are
-// set by compileReleases.
-func mergeObject(dst, src map[string]any) {
-	for k, v := range src {
-		switch k {
-		case "id", "date", "tag":
-			continue
-		}
-		dst[k] = mergeValue(dst[k], v)
-		if dst[k] == nil {
-			delete(dst, k)
-		}
-	}
 }
 
 func mergeValue(old, v any) any {
@@ -142,8 +132,7 @@ func mergeValue(old, v any) any {
 	return v
 }
 
-// mergeInto merges the fields of src into dst (no release-level special
-// cases: inside a release, id is an ordinary field).
+// mergeInto merges the fields of src into dst.
 func mergeInto(dst, src map[string]any) {
 	for k, v := range src {
 		dst[k] = mergeValue(dst[k], v)

@@ -53,8 +53,13 @@ func (c catalog) tr(key string, args ...any) string {
 	if !ok {
 		return "[" + key + "]"
 	}
+	return fill(s, 0, args)
+}
+
+// fill replaces {from}, {from+1}… in s with args in order.
+func fill(s string, from int, args []any) string {
 	for i, a := range args {
-		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
+		s = strings.ReplaceAll(s, "{"+strconv.Itoa(from+i)+"}", fmt.Sprint(a))
 	}
 	return s
 }
@@ -78,11 +83,7 @@ func (c catalog) trn(lang, key string, n any, args ...any) string {
 	default:
 		s = forms[len(forms)-1]
 	}
-	s = strings.ReplaceAll(s, "{0}", formatInt(lang, k))
-	for i, a := range args {
-		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i+1)+"}", fmt.Sprint(a))
-	}
-	return s
+	return fill(strings.ReplaceAll(s, "{0}", formatInt(lang, k)), 1, args)
 }
 
 // langFrom picks the language: ?lang= first, then the cookie, then es.
