@@ -949,6 +949,8 @@ var statuses = map[string]string{
 	"adjudicado": "Adjudicado", "emitida": "Emitida", "aceptada": "Aceptada", "cancelada": "Cancelada",
 	"publicado": "Publicado", "seleccionado": "Seleccionado", "evaluacion": "Evaluación",
 	"terminado sin liquidar": "Terminado sin liquidar", "firmado": "Firmado",
+	"desierto": "Desierto", "declarado desierto": "Declarado desierto", "descartado": "Descartado",
+	"terminado anormalmente despues de convocado": "Terminado anormalmente después de convocado",
 }
 
 // Status normalises a state's case and accents ("terminado" → "Terminado",

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/acervo-co/acervo/registry"
 )
 
 func TestNIT(t *testing.T) {
@@ -175,6 +177,14 @@ func TestVocabularies(t *testing.T) {
 	}
 	if Status("terminado") != "Terminado" || Rama("Ejecutivo") != "Ejecutivo" {
 		t.Error("status or rama")
+	}
+	// SECOP I's states of processes that never became a contract, one
+	// spelling each, which "antes de comprar" leaves out.
+	for in, want := range map[string]string{"Declarado Desierto": "Declarado desierto", "DESCARTADO": "Descartado",
+		"Terminado Anormalmente después de Convocado": "Terminado anormalmente después de convocado"} {
+		if got := Status(in); got != want || !registry.NoContract(got) {
+			t.Errorf("Status(%q) = %q, want %q, a state without a contract", in, got, want)
+		}
 	}
 	for _, s := range []string{"No Definido", "N/D", "No D", "Sin Descripcion", "No aplica", "UNSPECIFIED", "No Adjudicado", " "} {
 		if !IsNull(s) {

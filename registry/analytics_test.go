@@ -331,6 +331,15 @@ func TestAntesDeComprar(t *testing.T) {
 	ps[1].FrameworkAgreement = "IAD Software por Catálogo II"
 	ps[1].RowHash = "changed"
 	e.purchases(t, ps[1])
+	// Records of processes that never became a contract or an order: their
+	// value is a budget nobody paid, so they are not prior purchases.
+	void := []registry.Purchase{
+		buy(aNITSENA, "900111222", "DOCUMENTOS S.A.S.", "43232202", "ORDEN DE COMPRA CANCELADA DE GESTIÓN DOCUMENTAL", 2025, 700_000_000),
+		buy(aNITCartagena, "", "", "43232202", "PROCESO DESIERTO DE GESTIÓN DOCUMENTAL", 2025, 500_000_000),
+		buy(aNITCartagena, "", "", "43232202", "BORRADOR DE GESTIÓN DOCUMENTAL", 2025, 300_000_000),
+	}
+	void[0].Status, void[1].Status, void[2].Status = "Cancelada", "Declarado desierto", "Borrador"
+	e.purchases(t, void...)
 	natural := buy(aNITPasto, "1098765432", "JUAN PÉREZ", "43232202", "DIGITALIZACIÓN EN EL SISTEMA DE GESTIÓN DOCUMENTAL", 2025, 10_000_000)
 	natural.Supplier = registry.Party{DocType: "CC", DocNumber: "1098765432", Name: "JUAN PÉREZ", NaturalPerson: true}
 	e.purchases(t, natural)
@@ -344,8 +353,8 @@ func TestAntesDeComprar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.PurchaseCount != 4 || r.Total != 190_000_000 || r.Buyers != 3 {
-		t.Errorf("by UNSPSC: %d purchases, %d pesos, %d buyers", r.PurchaseCount, r.Total, r.Buyers)
+	if r.PurchaseCount != 4 || r.Total != 190_000_000 || r.Buyers != 3 || r.WithoutContract != 3 {
+		t.Errorf("by UNSPSC: %d purchases, %d pesos, %d buyers, %d without a contract", r.PurchaseCount, r.Total, r.Buyers, r.WithoutContract)
 	}
 	if len(r.ByYear) != 2 || r.ByYear[0].Year != 2025 || r.ByYear[0].Min != 10_000_000 || r.ByYear[0].Median != 40_000_000 || r.ByYear[0].Max != 60_000_000 {
 		t.Errorf("by year %+v", r.ByYear)

@@ -350,15 +350,38 @@ type BeforeBuying struct {
 	Assets        []AssetFit        `json:"assets"`
 	Purchases     []Purchase        `json:"purchases"`     // newest first, masked
 	PurchaseCount int               `json:"purchaseCount"` // prior purchases of this kind found
-	Sampled       bool              `json:"sampled"`       // statistics over the first BeforeBuyingSampleLimit only
-	ByYear        []PriceStats      `json:"byYear"`
-	Overall       PriceStats        `json:"overall"` // Year 0
-	Frameworks    []FrameworkSeen   `json:"frameworks"`
-	TopSuppliers  []PartySpend      `json:"topSuppliers"`
-	Buyers        int               `json:"buyers"` // distinct buying entities
-	Total         int64             `json:"total"`  // pesos the State spent on this kind
+	// WithoutContract counts the records of this kind, in the same years,
+	// whose process never became a contract or order (NoContract): left
+	// out of the purchases and of every figure.
+	WithoutContract int             `json:"withoutContract"`
+	Sampled         bool            `json:"sampled"` // statistics over the first BeforeBuyingSampleLimit only
+	ByYear          []PriceStats    `json:"byYear"`
+	Overall         PriceStats      `json:"overall"` // Year 0
+	Frameworks      []FrameworkSeen `json:"frameworks"`
+	TopSuppliers    []PartySpend    `json:"topSuppliers"`
+	Buyers          int             `json:"buyers"` // distinct buying entities
+	Total           int64           `json:"total"`  // pesos the State spent on this kind
 	// BudgetNote compares the budget with what the same kind cost (Spanish).
 	BudgetNote string `json:"budgetNote,omitempty"`
+}
+
+// noContract are the states, folded to lower case without accents, of a
+// purchase record whose process never became a contract or an order: a
+// draft, a cancelled process or order (SECOP's "Cancelado", TVEC's
+// "Cancelada"), a tender declared void ("Desierto", SECOP I's "Declarado
+// desierto") or discarded, and SECOP I's "Terminado anormalmente después de
+// convocado". Their value is a budget nobody paid.
+var noContract = map[string]bool{
+	"borrador": true, "cancelado": true, "cancelada": true, "anulado": true, "anulada": true,
+	"desierto": true, "declarado desierto": true, "descartado": true,
+	"terminado anormalmente": true, "terminado anormalmente despues de convocado": true,
+}
+
+// NoContract reports whether a purchase's status says that nothing was
+// contracted: "antes de comprar" leaves such records out of the prior
+// purchases and of what the State paid.
+func NoContract(status string) bool {
+	return noContract[strings.ToLower(FoldAccents(strings.Join(strings.Fields(status), " ")))]
 }
 
 // AntesDeComprar answers an officer who plans to buy something: the public
@@ -425,7 +448,14 @@ func (s *Service) AntesDeComprar(ctx context.Context, q BeforeBuyingQuery, ts Te
 		}
 	}
 	prior = slices.DeleteFunc(prior, func(p Purchase) bool {
-		return p.Year != 0 && p.Year < q.Since || p.Status == "Borrador" || p.Status == "Cancelado"
+		if p.Year != 0 && p.Year < q.Since {
+			return true
+		}
+		if NoContract(p.Status) {
+			out.WithoutContract++
+			return true
+		}
+		return false
 	})
 	out.PurchaseCount = len(prior)
 	summarisePurchases(prior, &out)

@@ -462,7 +462,8 @@ func TestAntesFitsCapped(t *testing.T) {
 
 // TestAntesUnpriced: a purchase recorded at $ 1 (SECOP's "no value") is
 // counted, but the minimum the page shows is a real price, and the page
-// says why one purchase is left out of it.
+// says why one purchase is left out of it. A cancelled order is no prior
+// purchase at all, and the page says so.
 func TestAntesUnpriced(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
 	ctx := registry.WithActor(context.Background(), registry.SystemActor("import"))
@@ -471,7 +472,9 @@ func TestAntesUnpriced(t *testing.T) {
 	at := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
 	_, err := f.svc.ImportPurchases(ctx, run.ID, []registry.Purchase{{Source: registry.SourceSECOPII, ContractID: "CO1.PCCNTR.9001",
 		BuyerNIT: dnp, BuyerName: "DEPARTAMENTO NACIONAL DE PLANEACION", Description: "Convenio de gestión documental sin valor",
-		Value: 1, SignedAt: &at, Year: 2025, RowHash: "u1", SoftwareScore: 0.9, DepartmentCode: "11"}})
+		Value: 1, SignedAt: &at, Year: 2025, RowHash: "u1", SoftwareScore: 0.9, DepartmentCode: "11"}, {Source: registry.SourceTVEC,
+		ContractID: "9002", BuyerNIT: dnp, BuyerName: "DEPARTAMENTO NACIONAL DE PLANEACION", Description: "Orden de compra de gestión documental",
+		Status: "Cancelada", Value: 987_654_321, SignedAt: &at, Year: 2025, RowHash: "u2", SoftwareScore: 0.9, DepartmentCode: "11"}})
 	must(t, err, "purchase")
 	c := f.client(t)
 	var body string
@@ -485,6 +488,9 @@ func TestAntesUnpriced(t *testing.T) {
 	}
 	if !strings.Contains(body, "1 compra con un valor menor de $ 10.000") {
 		t.Error("the page does not say that one purchase is left out of the prices")
+	}
+	if !strings.Contains(body, "1 registro de un proceso que no terminó en contrato") || strings.Contains(body, "987.654.321") {
+		t.Error("the cancelled order counts as a prior purchase, or the page does not say it was left out")
 	}
 	i := strings.Index(body, "Valor mínimo")
 	if i < 0 || strings.Contains(body[i:i+80], "$ 1<") {

@@ -151,9 +151,10 @@ func TestGraphQLEndToEnd(t *testing.T) {
 	}
 
 	bb := field[struct {
-		PurchaseCount int
-		Total         int64
-		ByYear        []struct {
+		PurchaseCount   int
+		WithoutContract int
+		Total           int64
+		ByYear          []struct {
 			Year, Count int
 			Median      int64
 		}
@@ -165,9 +166,9 @@ func TestGraphQLEndToEnd(t *testing.T) {
 		}
 		BudgetNote string
 		Csv        string
-	}](t, post(t, url, "", `{ antesDeComprar(unspsc: "811122", budget: 100000000) { purchaseCount total byYear { year count median }
+	}](t, post(t, url, "", `{ antesDeComprar(unspsc: "811122", budget: 100000000) { purchaseCount withoutContract total byYear { year count median }
 		assets { asset { name } adopterCount latestRelease { tag } linkedPurchases } budgetNote csv } }`), "antesDeComprar")
-	if bb.PurchaseCount != 3 || bb.Total != 120_000_000 || len(bb.ByYear) != 1 || bb.ByYear[0].Median != 40_000_000 ||
+	if bb.PurchaseCount != 3 || bb.WithoutContract != 0 || bb.Total != 120_000_000 || len(bb.ByYear) != 1 || bb.ByYear[0].Median != 40_000_000 ||
 		len(bb.Assets) != 1 || bb.Assets[0].AdopterCount != 1 || bb.Assets[0].LatestRelease.Tag != "v2.0.0" || bb.Assets[0].LinkedPurchases != 3 ||
 		bb.BudgetNote == "" || !strings.HasPrefix(bb.Csv, "antes_de_comprar,") {
 		t.Errorf("antesDeComprar %+v", bb)
