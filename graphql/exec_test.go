@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,6 +13,8 @@ import (
 
 	gql "github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/parser"
+
+	"github.com/acervo-co/acervo/registry"
 )
 
 // compareExecutors is every test env's Handler.compareExec: it answers
@@ -342,5 +345,23 @@ func TestDeadlineWithoutTheResolver(t *testing.T) {
 	r := e.post("", `{ stubborn }`, nil)
 	if r.Status != http.StatusGatewayTimeout || r.code(t) != CodeTimeout {
 		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+}
+
+// TestPurchaseContracted: a cancelled order is listed with its status, and
+// says it never became a contract, so an API client can leave its value out
+// of spending as the registry's own figures do.
+func TestPurchaseContracted(t *testing.T) {
+	e := newEnv(t)
+	ev := &registry.AuditEvent{Actor: "system:test", Action: "purchase.import", At: t0}
+	_, err := e.store.Purchases().UpsertBatch(t.Context(), []registry.Purchase{{Source: registry.SourceTVEC, ContractID: "TVEC-78",
+		BuyerNIT: nitMinTIC, Status: "Cancelada", Value: 9_000_000, Year: 2024, RowHash: "c1", CreatedAt: t0, UpdatedAt: t0}}, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.post("", `{ purchases(first: 10, buyer: "899999053") { edges { node { contractId status contracted } } } }`, nil).json(t)
+	got := fmt.Sprint(r["data"])
+	if !strings.Contains(got, "contractId:TVEC-78 contracted:false status:Cancelada") || !strings.Contains(got, "contractId:TVEC-77 contracted:true") {
+		t.Fatalf("purchases of the ministry: %v", r)
 	}
 }

@@ -950,6 +950,7 @@ var statuses = map[string]string{
 	"publicado": "Publicado", "seleccionado": "Seleccionado", "evaluacion": "Evaluación",
 	"terminado sin liquidar": "Terminado sin liquidar", "firmado": "Firmado",
 	"desierto": "Desierto", "declarado desierto": "Declarado desierto", "descartado": "Descartado",
+	"anulado": "Anulado", "anulada": "Anulada",
 	"terminado anormalmente despues de convocado": "Terminado anormalmente después de convocado",
 }
 

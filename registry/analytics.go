@@ -526,7 +526,7 @@ func (s *Service) DuplicatedSpending(ctx context.Context, f DuplicateFilter) ([]
 				}
 				for _, p := range ps {
 					y := purchaseYear(p)
-					if y < f.FromYear || y > f.ToYear {
+					if y < f.FromYear || y > f.ToYear || NoContract(p.Status) {
 						continue
 					}
 					p = MaskPurchase(actor, p)
@@ -558,7 +558,7 @@ func (s *Service) DuplicatedSpending(ctx context.Context, f DuplicateFilter) ([]
 	}
 	for _, class := range SoftwareClasses {
 		g := DuplicateGroup{Kind: "UNSPSC", Key: class, Label: class}
-		groups, err := s.store.Purchases().Aggregate(ctx, PurchaseFilter{UNSPSC: class}, GroupYear, GroupBuyer)
+		groups, err := s.store.Purchases().Aggregate(ctx, PurchaseFilter{UNSPSC: class, Contracted: true}, GroupYear, GroupBuyer)
 		if err != nil {
 			return nil, err
 		}
@@ -577,7 +577,7 @@ func (s *Service) DuplicatedSpending(ctx context.Context, f DuplicateFilter) ([]
 		if g.Entities < f.MinEntities {
 			continue
 		}
-		sgs, err := s.store.Purchases().Aggregate(ctx, PurchaseFilter{UNSPSC: class}, GroupYear, GroupSupplier)
+		sgs, err := s.store.Purchases().Aggregate(ctx, PurchaseFilter{UNSPSC: class, Contracted: true}, GroupYear, GroupSupplier)
 		if err != nil {
 			return nil, err
 		}
@@ -675,7 +675,7 @@ type TrendPoint struct {
 
 // SpendingTrends sums purchases by year (software purchases by default).
 func (s *Service) SpendingTrends(ctx context.Context, f TrendFilter) ([]TrendPoint, error) {
-	pf := PurchaseFilter{UNSPSC: f.UNSPSC, Source: f.Source, MinSoftwareScore: f.MinSoftwareScore}
+	pf := PurchaseFilter{UNSPSC: f.UNSPSC, Source: f.Source, MinSoftwareScore: f.MinSoftwareScore, Contracted: true}
 	if f.UNSPSC == "" && f.MinSoftwareScore == nil {
 		x := 0.6
 		pf.MinSoftwareScore = &x

@@ -365,25 +365,6 @@ type BeforeBuying struct {
 	BudgetNote string `json:"budgetNote,omitempty"`
 }
 
-// noContract are the states, folded to lower case without accents, of a
-// purchase record whose process never became a contract or an order: a
-// draft, a cancelled process or order (SECOP's "Cancelado", TVEC's
-// "Cancelada"), a tender declared void ("Desierto", SECOP I's "Declarado
-// desierto") or discarded, and SECOP I's "Terminado anormalmente después de
-// convocado". Their value is a budget nobody paid.
-var noContract = map[string]bool{
-	"borrador": true, "cancelado": true, "cancelada": true, "anulado": true, "anulada": true,
-	"desierto": true, "declarado desierto": true, "descartado": true,
-	"terminado anormalmente": true, "terminado anormalmente despues de convocado": true,
-}
-
-// NoContract reports whether a purchase's status says that nothing was
-// contracted: "antes de comprar" leaves such records out of the prior
-// purchases and of what the State paid.
-func NoContract(status string) bool {
-	return noContract[strings.ToLower(FoldAccents(strings.Join(strings.Fields(status), " ")))]
-}
-
 // AntesDeComprar answers an officer who plans to buy something: the public
 // assets that fit, the prior purchases of the same kind (who bought, from
 // whom, when, for how much, with minimum, median and maximum by year), the

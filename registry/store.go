@@ -249,8 +249,11 @@ type PurchaseFilter struct {
 	MinValue         *int64
 	MaxValue         *int64
 	MinSoftwareScore *float64
-	Sort             string // DATE (default), VALUE
-	Page             Page
+	// Contracted keeps only the records whose process became a contract or
+	// an order (not NoContract): what the State committed to pay.
+	Contracted bool
+	Sort       string // DATE (default), VALUE
+	Page       Page
 }
 
 // PurchaseGroup is one group of a purchase aggregation.

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -279,6 +280,23 @@ type Purchase struct {
 	UpdatedAt          time.Time  `json:"updatedAt"`
 	Rev                int64      `json:"rev"`
 }
+
+// noContractStatuses are the states, as the importers spell them, of a
+// purchase record whose process never became a contract or an order: a
+// draft, a cancelled or annulled process or order (SECOP's "Cancelado",
+// TVEC's "Cancelada"), a tender declared void ("Desierto", SECOP I's
+// "Declarado desierto") or discarded, and SECOP I's "Terminado anormalmente
+// después de convocado". Their value is a budget nobody paid.
+var noContractStatuses = []string{"Borrador", "Cancelado", "Cancelada", "Anulado", "Anulada", "Desierto",
+	"Declarado desierto", "Descartado", "Terminado anormalmente después de convocado"}
+
+// NoContractStatuses returns the states of NoContract.
+func NoContractStatuses() []string { return slices.Clone(noContractStatuses) }
+
+// NoContract reports whether a purchase's status says that nothing was
+// contracted. Spending figures (PurchaseFilter.Contracted, "antes de
+// comprar") leave such records out; lists still show them.
+func NoContract(status string) bool { return slices.Contains(noContractStatuses, status) }
 
 // Purchase link relations.
 const (

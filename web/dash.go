@@ -367,7 +367,7 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 	}
 
 	// Spend by year and by department.
-	groups, err := st.Purchases().Aggregate(ctx, registry.PurchaseFilter{}, registry.GroupBuyer, registry.GroupYear)
+	groups, err := st.Purchases().Aggregate(ctx, registry.PurchaseFilter{Contracted: true}, registry.GroupBuyer, registry.GroupYear)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +380,7 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 		sort.Slice(ys, func(i, j int) bool { return ys[i].Year > ys[j].Year })
 	}
 	software := 0.6
-	groups, err = st.Purchases().Aggregate(ctx, registry.PurchaseFilter{MinSoftwareScore: &software}, registry.GroupDepartment)
+	groups, err = st.Purchases().Aggregate(ctx, registry.PurchaseFilter{MinSoftwareScore: &software, Contracted: true}, registry.GroupDepartment)
 	if err != nil {
 		return nil, err
 	}
@@ -418,8 +418,9 @@ func (s *server) computeDash(ctx context.Context) (*dashData, error) {
 			}
 		}
 		for _, l := range links {
+			// A linked record that never became a contract is no spending.
 			p, ok := pmap[l.PurchaseID]
-			if !ok {
+			if !ok || registry.NoContract(p.Status) {
 				continue
 			}
 			la := d.AssetLinks[l.AssetID]

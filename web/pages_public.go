@@ -919,7 +919,7 @@ func (s *server) entidadView(r *http.Request, nitParam string) (*view, error) {
 	if dd := s.dash.peek(ctx); dd != nil {
 		d.ByYear = dd.BuyerYears[e.NIT]
 	} else {
-		groups, err := st.Purchases().Aggregate(ctx, registry.PurchaseFilter{BuyerNIT: e.NIT}, registry.GroupYear)
+		groups, err := st.Purchases().Aggregate(ctx, registry.PurchaseFilter{BuyerNIT: e.NIT, Contracted: true}, registry.GroupYear)
 		if err != nil {
 			return nil, err
 		}

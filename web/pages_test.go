@@ -492,6 +492,17 @@ func TestAntesUnpriced(t *testing.T) {
 	if !strings.Contains(body, "1 registro de un proceso que no terminó en contrato") || strings.Contains(body, "987.654.321") {
 		t.Error("the cancelled order counts as a prior purchase, or the page does not say it was left out")
 	}
+	// The entity's page lists the cancelled order, says it is not added up,
+	// and its totals leave it out.
+	_, ent := get(t, c, f.srv.URL+"/entidades/"+dnp)
+	if n := strings.Count(ent, "987.654.321"); n != 1 || !strings.Contains(ent, "Cancelada: no se suma a los totales") {
+		t.Errorf("the entity page shows the cancelled order's value %d times (want once, in its list, marked)", n)
+	}
+	every, err := f.svc.Store().Purchases().Aggregate(ctx, registry.PurchaseFilter{BuyerNIT: dnp})
+	must(t, err, "aggregate")
+	if want := "<strong>" + formatPesos("es", every[0].Total-987_654_321) + "</strong>"; !strings.Contains(ent, want) {
+		t.Errorf("the entity's total is not %s, every record but the cancelled order", want)
+	}
 	i := strings.Index(body, "Valor mínimo")
 	if i < 0 || strings.Contains(body[i:i+80], "$ 1<") {
 		t.Errorf("the minimum is the $ 1 purchase: %q", body[max(i, 0):max(i, 0)+80])

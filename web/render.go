@@ -62,6 +62,9 @@ func (s *server) templateFuncs(lang string) template.FuncMap {
 		"tn":    func(key string, n any, args ...any) string { return c.trn(lang, key, n, args...) },
 		"num":   func(n any) string { return formatInt(lang, toInt64(n)) },
 		"pesos": func(n any) string { return formatPesos(lang, toInt64(n)) },
+		// nocontract: a record whose process never became a contract or
+		// order, listed but left out of every total.
+		"nocontract": registry.NoContract,
 		"date": func(t any) string {
 			switch v := t.(type) {
 			case time.Time:

@@ -89,6 +89,10 @@ func purchaseFilter(f registry.PurchaseFilter) bson.D {
 	if f.MinSoftwareScore != nil {
 		c.eq("softwareScore", bson.D{{Key: "$gte", Value: *f.MinSoftwareScore}})
 	}
+	if f.Contracted {
+		// A record without a status matches $nin: it counts, as in Go.
+		c.eq("status", bson.D{{Key: "$nin", Value: registry.NoContractStatuses()}})
+	}
 	return c.and()
 }
 

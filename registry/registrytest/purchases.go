@@ -52,6 +52,14 @@ func newPurchase(i, variant int) registry.Purchase {
 	if i%3 == 0 {
 		p.FrameworkAgreement = "CCE-139-IAD-2020"
 	}
+	switch i % 11 {
+	case 5:
+		p.Status = "Cancelada" // a TVEC order never delivered
+	case 8:
+		p.Status = "Borrador"
+	case 10:
+		p.Status = "" // no state published: it counts
+	}
 	p.RowHash = fmt.Sprintf("h%d-%d", i, variant)
 	return p
 }
@@ -300,6 +308,8 @@ func testPurchaseList(t *testing.T, s registry.Store) {
 			keep: func(p registry.Purchase) bool { return p.Value >= 3_000_000 && p.Value <= 9_000_000 }},
 		{name: "software score", list: lister(registry.PurchaseFilter{MinSoftwareScore: ptr(0.7)}), less: purchaseDateLess,
 			keep: func(p registry.Purchase) bool { return p.SoftwareScore >= 0.7 }},
+		{name: "contracted by value", list: lister(registry.PurchaseFilter{Contracted: true, Sort: registry.SortValue}), less: byValue,
+			keep: func(p registry.Purchase) bool { return !registry.NoContract(p.Status) }},
 		{name: "combined", list: lister(registry.PurchaseFilter{BuyerNIT: fixtureBuyers[0], UNSPSC: "43", MinSoftwareScore: ptr(0.1), MaxValue: ptr(int64(10_000_000))}), less: purchaseDateLess,
 			keep: func(p registry.Purchase) bool {
 				return p.BuyerNIT == fixtureBuyers[0] && unspsc("43")(p) && p.SoftwareScore >= 0.1 && p.Value <= 10_000_000
@@ -414,6 +424,12 @@ func testPurchaseAggregate(t *testing.T, s registry.Store) {
 				return p.Value >= 8_000_000 && slices.ContainsFunc(p.UNSPSC, func(c string) bool { return strings.HasPrefix(c, "43") })
 			}, groupBy: []string{registry.GroupSupplier}},
 		{name: "nothing matches", f: registry.PurchaseFilter{BuyerNIT: "1"}, keep: func(registry.Purchase) bool { return false }, groupBy: []string{registry.GroupYear}},
+		{name: "contracted, by buyer and year", f: registry.PurchaseFilter{Contracted: true},
+			keep: func(p registry.Purchase) bool { return !registry.NoContract(p.Status) }, groupBy: []string{registry.GroupBuyer, registry.GroupYear}},
+		{name: "contracted of a buyer", f: registry.PurchaseFilter{Contracted: true, BuyerNIT: fixtureBuyers[0]},
+			keep: func(p registry.Purchase) bool {
+				return !registry.NoContract(p.Status) && p.BuyerNIT == fixtureBuyers[0]
+			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.f.Page = registry.Page{First: 1} // ignored
@@ -432,6 +448,31 @@ func testPurchaseAggregate(t *testing.T, s registry.Store) {
 	}
 	_, err := s.Purchases().Aggregate(t.Context(), registry.PurchaseFilter{}, "colour")
 	wantErr(t, err, registry.ErrInvalid, "Aggregate by an unknown field")
+
+	// A contract later cancelled leaves the figures; one reinstated
+	// returns to them.
+	total := func() int64 {
+		g, err := s.Purchases().Aggregate(t.Context(), registry.PurchaseFilter{Contracted: true, IDs: []string{"p000", "p001"}})
+		ok(t, err, "Aggregate contracted")
+		if len(g) == 0 {
+			return 0
+		}
+		return g[0].Total
+	}
+	before := total()
+	p := all[1]
+	p.Status, p.RowHash = "Cancelado", "cancelled"
+	_, err = s.Purchases().UpsertBatch(t.Context(), []registry.Purchase{p}, nil)
+	ok(t, err, "UpsertBatch cancel")
+	if got := total(); got != before-p.Value {
+		t.Fatalf("after cancelling p001 the contracted total is %d, want %d", got, before-p.Value)
+	}
+	p.Status, p.RowHash = "Liquidado", "settled"
+	_, err = s.Purchases().UpsertBatch(t.Context(), []registry.Purchase{p}, nil)
+	ok(t, err, "UpsertBatch settle")
+	if got := total(); got != before {
+		t.Fatalf("after settling p001 the contracted total is %d, want %d", got, before)
+	}
 }
 
 func mapsEqual(a, b map[string]string) bool {

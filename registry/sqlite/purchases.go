@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"runtime"
@@ -25,9 +26,10 @@ type purchases struct {
 	sorts map[string]sortSpec
 }
 
-// purchaseCols are the indexed columns of purchases, after id, rev, doc.
+// purchaseCols are the columns of purchases besides id, rev and doc: the
+// indexed ones, and contracted.
 func purchaseCols() []string {
-	return []string{"nkey", "source", "dept", "buyer_nit", "supplier_doc", "year", "value", "score", "signed", "row_hash"}
+	return []string{"nkey", "source", "dept", "buyer_nit", "supplier_doc", "year", "value", "score", "signed", "row_hash", "contracted"}
 }
 
 func newPurchases(s *Store) *purchases {
@@ -49,9 +51,53 @@ func newPurchases(s *Store) *purchases {
 
 func nkey(source, contractID string) string { return source + "\x1f" + contractID }
 
+// contracted is the contracted column: 0 for a record whose process never
+// became a contract or an order.
+func contracted(p *registry.Purchase) int {
+	if registry.NoContract(p.Status) {
+		return 0
+	}
+	return 1
+}
+
+// backfillContracted sets the contracted column, added by migration 2, of
+// the purchases stored before it.
+func backfillContracted(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT doc FROM purchases`)
+	if err != nil {
+		return err
+	}
+	var void []string
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			rows.Close()
+			return err
+		}
+		p, err := decode[registry.Purchase](doc)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		if registry.NoContract(p.Status) {
+			void = append(void, p.ID)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range void {
+		if _, err := tx.ExecContext(ctx, `UPDATE purchases SET contracted = 0 WHERE id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func purchaseVals(p *registry.Purchase) []any {
 	return []any{nkey(p.Source, p.ContractID), p.Source, p.DepartmentCode, p.BuyerNIT, p.Supplier.DocNumber,
-		p.Year, p.Value, p.SoftwareScore, ptkey(p.SignedAt, noDate), p.RowHash}
+		p.Year, p.Value, p.SoftwareScore, ptkey(p.SignedAt, noDate), p.RowHash, contracted(p)}
 }
 
 // stored is what a batch needs to know of a stored purchase.
@@ -382,6 +428,9 @@ func purchaseWhere(f registry.PurchaseFilter) where {
 	}
 	if f.MinSoftwareScore != nil {
 		w.add("score >= ?", *f.MinSoftwareScore)
+	}
+	if f.Contracted {
+		w.add("contracted = 1")
 	}
 	return w
 }

@@ -289,6 +289,12 @@ func (s *Store) open(ctx context.Context, c config) error {
 
 // migrate applies the embedded migrations the database lacks, each in its
 // own transaction, in order.
+// migrationFixes run after the SQL of their migration, in its transaction:
+// the changes SQL cannot make alone (documents are encoded in Go).
+var migrationFixes = map[int]func(context.Context, *sql.Tx) error{
+	2: backfillContracted,
+}
+
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
@@ -334,6 +340,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if fix := migrationFixes[m.version]; fix != nil {
+			if err := fix(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 			m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {

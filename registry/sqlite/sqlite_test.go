@@ -58,22 +58,26 @@ func TestDataDirLocked(t *testing.T) {
 	s2.Close()
 }
 
-func TestMigrationsRecorded(t *testing.T) {
-	dir := t.TempDir()
+// openDir opens the store of dir, failing the test if it cannot.
+func openDir(t *testing.T, dir string) *Store {
+	t.Helper()
 	s, err := Open(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+func TestMigrationsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	s := openDir(t, dir)
 	e := &registry.Entity{NIT: "899999053", Name: "MinTIC"}
 	if err := s.Entities().Create(t.Context(), e, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	// Reopening applies nothing twice and keeps the data.
-	s, err = Open(t.Context(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = openDir(t, dir)
 	defer s.Close()
 	var n, v int
 	if err := s.r.QueryRow(`SELECT count(*), max(version) FROM schema_migrations`).Scan(&n, &v); err != nil {
@@ -124,5 +128,40 @@ func TestUnwritableDir(t *testing.T) {
 	os.Mkdir(dir, 0o500)
 	if _, err := Open(t.Context(), filepath.Join(dir, "data")); err == nil {
 		t.Fatal("Open in a read-only directory succeeded")
+	}
+}
+
+// TestUpgradeSetsContracted: a store made before migration 2 (the
+// contracted column) keeps its purchases, and the upgrade sets the column
+// from each stored purchase's state, so spending figures leave out the
+// records that never became a contract.
+func TestUpgradeSetsContracted(t *testing.T) {
+	dir := t.TempDir()
+	s := openDir(t, dir)
+	ps := []registry.Purchase{
+		{Source: registry.SourceTVEC, ContractID: "1001", BuyerNIT: "899999053", Value: 5_000_000, Year: 2024, Status: "Emitida", RowHash: "a"},
+		{Source: registry.SourceTVEC, ContractID: "1002", BuyerNIT: "899999053", Value: 7_000_000, Year: 2024, Status: "Cancelada", RowHash: "b"},
+		{Source: registry.SourceSECOPI, ContractID: "11-1-1", BuyerNIT: "899999053", Value: 9_000_000, Year: 2024, Status: "Declarado desierto", RowHash: "c"},
+	}
+	if _, err := s.Purchases().UpsertBatch(t.Context(), ps, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Back to the schema of version 1: the column and its record gone.
+	if _, err := s.w.Exec(`ALTER TABLE purchases DROP COLUMN contracted; DELETE FROM schema_migrations WHERE version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openDir(t, dir)
+	defer s.Close()
+	g, err := s.Purchases().Aggregate(t.Context(), registry.PurchaseFilter{Contracted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g) != 1 || g[0].Count != 1 || g[0].Total != 5_000_000 {
+		t.Fatalf("contracted after the upgrade: %+v, want the one order of $ 5.000.000", g)
+	}
+	all, err := s.Purchases().Aggregate(t.Context(), registry.PurchaseFilter{})
+	if err != nil || len(all) != 1 || all[0].Count != 3 {
+		t.Fatalf("every record is kept: %+v, %v", all, err)
 	}
 }
