@@ -16,14 +16,15 @@ import (
 	"github.com/acervo-co/acervo/registry"
 )
 
-const importUsage = `usage: acervo import secop2|secop1|tvec|ocds|integrado|auto FILE|URL [--dry-run] [--json]
+const importUsage = `usage: acervo import secop2|secop1|tvec|ocds|integrado|auto FILE|URL|- [--dry-run] [--json]
                      [--data DIR] [--mongo-uri URI] [--app-token TOKEN] [--batch N] [--restart]
 
 Imports purchase records: SECOP II contracts and processes (SODA JSON or CSV, the portal's
 export CSV, a Spanish spreadsheet's CSV), SECOP I, TVEC orders, SECOP Integrado and OCDS
 packages or releases. "auto" recognises the format and says which it chose. A URL is read
 page by page from a SODA endpoint (https://www.datos.gov.co/resource/<id>.json?$where=…).
-An interrupted import of the same file or URL goes on from its checkpoint (--restart: start over).
+"-" reads the standard input. An interrupted import of the same file or URL goes on from its
+checkpoint (--restart: start over); the standard input is read whole again.
 Rejected rows go to DATA/rejects/<run>.csv. Exit status: 0 ok, 1 rows were rejected,
 2 usage or setup error.
 `
@@ -55,11 +56,12 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	fs.BoolVar(&restart, "restart", false, "do not resume an unfinished earlier import of the same input")
 	fs.StringVar(&appToken, "app-token", "", "SODA app token sent as X-App-Token (twin: ACERVO_APP_TOKEN; also ACERVO_SODA_APP_TOKEN)")
 	fs.IntVar(&batch, "batch", 2000, "purchases written per store transaction")
-	// The input may stand before, between or after the flags.
+	// The input may stand before, between or after the flags; "-" is the
+	// standard input.
 	var input string
 	rest := args
 	for {
-		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		if len(rest) > 0 && (rest[0] == "-" || !strings.HasPrefix(rest[0], "-")) {
 			if input != "" {
 				fmt.Fprint(stderr, importUsage)
 				return 2
@@ -74,6 +76,11 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 			if errors.Is(err, flag.ErrHelp) {
 				return 0
 			}
+			return 2
+		}
+		if len(fs.Args()) == len(rest) {
+			// Nothing parsed: never loop on an argument flag does not take.
+			fmt.Fprint(stderr, importUsage)
 			return 2
 		}
 		rest = fs.Args()
@@ -164,9 +171,12 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		return 2
 	}
 	var sum procurement.Summary
-	if strings.HasPrefix(input, "http://") || strings.HasPrefix(input, "https://") {
+	switch {
+	case input == "-":
+		sum, err = im.ImportReader(ctx, "stdin", stdin)
+	case strings.HasPrefix(input, "http://") || strings.HasPrefix(input, "https://"):
 		sum, err = im.ImportURL(ctx, input, procurement.SODAOptions{AppToken: appToken})
-	} else {
+	default:
 		sum, err = im.ImportFile(ctx, input)
 	}
 	if bar != nil {

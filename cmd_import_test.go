@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -64,5 +65,31 @@ func TestImportCommandOCDSStages(t *testing.T) {
 		func(string) string { return "" }, strings.NewReader(""), &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), "nuevas / new 2,") || !strings.Contains(out.String(), "OCDS releases compiled into their process: 3") {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
+	}
+}
+
+// TestImportCommandStdin: "-" reads the standard input, before, between or
+// after the flags, and an argument the flags cannot take ends with the usage
+// and exit 2 instead of a parser that never returns.
+func TestImportCommandStdin(t *testing.T) {
+	body, err := os.ReadFile("procurement/testdata/formats/secop2_export_hoja_es.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"import", "auto", "-", "--json", "--data", t.TempDir()},
+		{"import", "auto", "--data", t.TempDir(), "-", "--json"},
+		{"import", "auto", "--json", "--data", t.TempDir(), "-"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(t.Context(), args, func(string) string { return "" }, bytes.NewReader(body), &out, &errb)
+		if code != 1 || !strings.Contains(out.String(), `"new":5`) || !strings.Contains(out.String(), `"rejected":1`) {
+			t.Errorf("%q: exit %d\nstdout %s\nstderr %s", args, code, out.String(), errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"import", "auto", "-", "x.csv"}, func(string) string { return "" }, strings.NewReader(""), &out, &errb); code != 2 ||
+		!strings.Contains(errb.String(), "usage: acervo import") {
+		t.Errorf("two inputs: exit %d, stderr %s", code, errb.String())
 	}
 }

@@ -43,7 +43,7 @@ const usage = `acervo — registro de software público reutilizable y de compra
 Usage:
   acervo serve  [--addr :8080] [--data DIR] [--mongo-uri URI] [--demo]
   acervo sync   [--url URL ...] [--json]
-  acervo import secop2|secop1|tvec|ocds|auto FILE|URL [--dry-run] [--json]
+  acervo import secop2|secop1|tvec|ocds|auto FILE|URL|- [--dry-run] [--json]
   acervo validate FILE... [--json]
   acervo link   [--json]
   acervo reindex
