@@ -1,11 +1,14 @@
 package procurement
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/acervo-co/acervo/registry"
 )
@@ -159,5 +162,38 @@ func TestSpanishSpreadsheet(t *testing.T) {
 	col := strings.Index(lines[r.Line-1], "2,02E+12") + 1
 	if col == 0 || r.Column != col || !strings.Contains(r.Reason, "nit_entidad") || !strings.Contains(r.Reason, "scientific notation") {
 		t.Errorf("reject %+v, want line %d column %d on nit_entidad", r, r.Line, col)
+	}
+}
+
+// TestUnknownInput: a file that is no export of a known dataset is refused
+// with ErrUnknownFormat and a message that says what was found. Binary
+// content is named as such, never echoed to the terminal.
+func TestUnknownInput(t *testing.T) {
+	tb, err := LoadTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary := make([]byte, 3000)
+	for i := range binary {
+		binary[i] = byte(i*131 + i/7)
+	}
+	for _, c := range []struct {
+		name, in, want string
+	}{
+		{"another CSV", "nombre,valor\nx,1\n", "the CSV header (nombre, valor) names none of the key columns"},
+		{"binary", string(binary), "the first line is not text"},
+		{"JSON of something else", `[{"a": 1}]`, "carry none of the keys ocid"},
+	} {
+		_, err := openSource(strings.NewReader(c.in), "auto", tb)
+		if !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want ErrUnknownFormat saying %q", c.name, err, c.want)
+			continue
+		}
+		for _, r := range err.Error() {
+			if r != '\t' && unicode.IsControl(r) || r == utf8.RuneError {
+				t.Errorf("%s: the message carries %U: %q", c.name, r, err.Error())
+				break
+			}
+		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // item is one unit of input: a tabular row, or an OCDS release, or a row
@@ -73,6 +75,9 @@ func openCSVSource(rd io.Reader, t *Tables) (*csvSource, error) {
 	spec, canon, exact := detectHeader(r.Header, t)
 	if spec == nil {
 		h := strings.Join(r.Header, ", ")
+		if !printable(h) {
+			return nil, fmt.Errorf("%w: the first line is not text (binary or an unknown encoding): a CSV, JSON or JSON-lines export of SECOP, TVEC or OCDS is expected", ErrUnknownFormat)
+		}
 		if len(h) > 200 {
 			h = h[:200] + "…"
 		}
@@ -221,3 +226,17 @@ func (s *jsonSource) next() (item, error) {
 func (s *jsonSource) offset() int64  { return s.r.Offset() }
 func (s *jsonSource) format() Format { return s.fmt }
 func (s *jsonSource) close()         { s.r.Close() }
+
+// printable reports whether s reads as text: valid UTF-8 with no control
+// characters but tabs, and no replacement characters.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || r != '\t' && unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}

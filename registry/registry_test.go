@@ -175,3 +175,23 @@ func TestEntityValidation(t *testing.T) {
 		t.Errorf("want 3 offending fields (checkDigit, municipalityCode, orden), got %+v", fields)
 	}
 }
+
+// TestPurchaseSizeLimits: a field far longer than any published record is
+// refused by name and size, and the error does not carry the field back.
+func TestPurchaseSizeLimits(t *testing.T) {
+	p := registry.Purchase{Source: registry.SourceSECOPII, ContractID: "CO1.PCCNTR.1", BuyerNIT: "899999053", Description: "Licencias", Value: 1}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("x", 10<<20)
+	p.ContractID, p.Description, p.BuyerNIT = huge, huge, huge
+	err := p.Validate()
+	fields := registry.FieldsOf(err)
+	if !errors.Is(err, registry.ErrInvalid) || len(fields) != 3 || len(err.Error()) > 500 {
+		t.Fatalf("a 10 MiB contract id, description and NIT: fields %+v, error of %d bytes", fields, len(err.Error()))
+	}
+	p.ContractID, p.Description, p.BuyerNIT = strings.Repeat("1", registry.MaxKeyLen), strings.Repeat("á", registry.MaxTextLen/2), "899999053"
+	if err := p.Validate(); err != nil {
+		t.Errorf("fields at their limits: %v", err)
+	}
+}

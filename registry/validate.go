@@ -103,6 +103,33 @@ var sources = map[string]bool{SourceSECOPII: true, SourceSECOPI: true, SourceTVE
 // Validate checks a purchase's fields.
 func (p *Purchase) Validate() error {
 	var fe fieldErrors
+	// Sizes first: a field far longer than any published record is a broken
+	// file or a hostile one, and is never echoed back in full.
+	long := false
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{
+		{"contractId", p.ContractID, MaxKeyLen}, {"processId", p.ProcessID, MaxKeyLen}, {"url", p.URL, 2048},
+		{"buyerNit", p.BuyerNIT, 64}, {"buyerName", p.BuyerName, 1024},
+		{"supplier.docType", p.Supplier.DocType, 64}, {"supplier.docNumber", p.Supplier.DocNumber, 64}, {"supplier.name", p.Supplier.Name, 1024},
+		{"legalRep.docType", p.LegalRep.DocType, 64}, {"legalRep.docNumber", p.LegalRep.DocNumber, 64}, {"legalRep.name", p.LegalRep.Name, 1024},
+		{"description", p.Description, MaxTextLen}, {"object", p.Object, MaxTextLen},
+		{"modality", p.Modality, 512}, {"contractType", p.ContractType, 512}, {"status", p.Status, 512},
+		{"frameworkAgreement", p.FrameworkAgreement, 512}, {"departmentCode", p.DepartmentCode, 64}, {"municipalityCode", p.MunicipalityCode, 64},
+	} {
+		if len(f.v) > f.max {
+			fe.add(f.name, "is %d bytes long; at most %d", len(f.v), f.max)
+			long = true
+		}
+	}
+	if len(p.UNSPSC) > 200 {
+		fe.add("unspsc", "has %d codes; at most 200", len(p.UNSPSC))
+		long = true
+	}
+	if long {
+		return fe.err()
+	}
 	if !sources[p.Source] {
 		fe.add("source", "must be SECOP_II, SECOP_I, TVEC or OCDS")
 	}
@@ -128,6 +155,13 @@ func (p *Purchase) Validate() error {
 	}
 	return fe.err()
 }
+
+// Limits of a purchase's fields, in bytes: keys (contract and process ids)
+// and free text (description, object). Published records stay far below.
+const (
+	MaxKeyLen  = 256
+	MaxTextLen = 32 << 10
+)
 
 var relations = map[string]bool{RelDevelopment: true, RelImplementation: true, RelMaintenance: true, RelSupport: true, RelLicensing: true, RelHosting: true, RelTraining: true, RelAlternative: true}
 
