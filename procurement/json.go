@@ -92,8 +92,11 @@ func (j *JSONReader) fail(err error) {
 		return
 	}
 	if err == io.ErrUnexpectedEOF {
+		// The decoder stays at the start of the value it could not finish;
+		// the stream's end is where the file was cut.
 		l, c := j.lines.pos(j.dec.InputOffset())
-		j.err = fmt.Errorf("line %d, column %d: unexpected end of JSON input", l, c)
+		el, ec := j.lines.pos(j.lines.off)
+		j.err = fmt.Errorf("line %d, column %d: the input ends (line %d, column %d) before the value that starts here is complete: is the file cut off?", l, c, el, ec)
 		return
 	}
 	j.err = err

@@ -3,6 +3,7 @@ package procurement
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -219,8 +220,11 @@ func TestOCDSTruncatedPackage(t *testing.T) {
 			ids = append(ids, m.Purchase.ContractID)
 		}
 	}
-	if end == nil || !strings.Contains(end.Error(), "line ") {
-		t.Errorf("end of input %v, want the error with its line", end)
+	// Where the file was cut: its last line and the column after its last byte.
+	head := s[:cut]
+	endLine, endCol := strings.Count(head, "\n")+1, len(head)-strings.LastIndex(head, "\n")
+	if want := fmt.Sprintf("the input ends (line %d, column %d)", endLine, endCol); end == nil || !strings.Contains(end.Error(), want) {
+		t.Errorf("end of input %v, want the error saying %q", end, want)
 	}
 	// The tender and the contract of the first process (compiled: one
 	// purchase), and the second process.
