@@ -281,12 +281,7 @@ func (a *api) connectionType(name string, node gql.Output, edgeExtra gql.Fields,
 	}
 	fields := gql.Fields{
 		"edges": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(edgeT))), Resolve: func(p gql.ResolveParams) (interface{}, error) {
-			c := p.Source.(*connection)
-			out := make([]interface{}, len(c.Edges))
-			for i := range c.Edges {
-				out[i] = c.Edges[i]
-			}
-			return out, nil
+			return anys(p.Source.(*connection).Edges), nil
 		}},
 		"nodes": {Type: gql.NewNonNull(gql.NewList(node)), Description: "The nodes of the edges, for clients that need no cursors.", Resolve: func(p gql.ResolveParams) (interface{}, error) {
 			c := p.Source.(*connection)
@@ -315,4 +310,22 @@ func (a *api) connectionType(name string, node gql.Output, edgeExtra gql.Fields,
 		fields[k] = v
 	}
 	return gql.NewObject(gql.ObjectConfig{Name: name + "Connection", Description: "A page of " + name + " items with keyset cursors.", Fields: fields})
+}
+
+// anys is s as the []interface{} of a GraphQL list.
+func anys[T any](s []T) []interface{} {
+	out := make([]interface{}, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// ptrs is a GraphQL list of pointers to the elements of s.
+func ptrs[T any](s []T) []interface{} {
+	out := make([]interface{}, len(s))
+	for i := range s {
+		out[i] = &s[i]
+	}
+	return out
 }

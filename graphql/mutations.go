@@ -27,12 +27,7 @@ func (a *api) payloadType(name string, result gql.Output) *gql.Object {
 			return p.Source.(*payload).Result, nil
 		}},
 		"userErrors": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(a.t.userError))), Resolve: func(p gql.ResolveParams) (interface{}, error) {
-			es := p.Source.(*payload).Errors
-			out := make([]interface{}, len(es))
-			for i, e := range es {
-				out[i] = e
-			}
-			return out, nil
+			return anys(p.Source.(*payload).Errors), nil
 		}},
 	}})
 }

@@ -160,11 +160,7 @@ func (a *api) buildNodeTypes() {
 			"pending":      get[registry.Adoption](gql.NewNonNull(gql.Boolean), "Proposed by the system, waiting for the entity's CIO.", func(v *registry.Adoption) interface{} { return v.Pending }),
 			"verifiedAt":   get[registry.Adoption](dt, "", func(v *registry.Adoption) interface{} { return ptrTime(v.VerifiedAt) }),
 			"evidence": get[registry.Adoption](gql.NewNonNull(gql.NewList(gql.NewNonNull(t.evidence))), "", func(v *registry.Adoption) interface{} {
-				out := make([]interface{}, len(v.Evidence))
-				for i := range v.Evidence {
-					out[i] = &v.Evidence[i]
-				}
-				return out
+				return ptrs(v.Evidence)
 			}),
 			"notes":     str[registry.Adoption]("", func(v *registry.Adoption) string { return v.Notes }),
 			"createdAt": get[registry.Adoption](nnDT, "", func(v *registry.Adoption) interface{} { return v.CreatedAt }),
@@ -249,11 +245,7 @@ func (a *api) buildNodeTypes() {
 			"details":  str[registry.Advisory]("", func(v *registry.Advisory) string { return v.Details }),
 			"severity": str[registry.Advisory]("LOW, MODERATE, HIGH or CRITICAL.", func(v *registry.Advisory) string { return v.Severity }),
 			"affected": get[registry.Advisory](gql.NewNonNull(gql.NewList(gql.NewNonNull(t.affected))), "", func(v *registry.Advisory) interface{} {
-				out := make([]interface{}, len(v.Affected))
-				for i := range v.Affected {
-					out[i] = &v.Affected[i]
-				}
-				return out
+				return ptrs(v.Affected)
 			}),
 			"references": strs[registry.Advisory]("", func(v *registry.Advisory) []string { return v.References }),
 			"published":  get[registry.Advisory](nnDT, "", func(v *registry.Advisory) interface{} { return v.Published }),
@@ -334,11 +326,7 @@ func (a *api) buildNodeTypes() {
 			"maintenance":       get[registry.Asset](gql.NewNonNull(t.maintenance), "", func(v *registry.Asset) interface{} { return &v.Maintenance }),
 			"platforms":         strs[registry.Asset]("", func(v *registry.Asset) []string { return v.Platforms }),
 			"languages": get[registry.Asset](gql.NewNonNull(gql.NewList(gql.NewNonNull(t.languageShare))), "Programming languages.", func(v *registry.Asset) interface{} {
-				out := make([]interface{}, len(v.Languages))
-				for i := range v.Languages {
-					out[i] = &v.Languages[i]
-				}
-				return out
+				return ptrs(v.Languages)
 			}),
 			"aliases":        strs[registry.Asset]("Names it goes by in contracts.", func(v *registry.Asset) []string { return v.Aliases }),
 			"active":         get[registry.Asset](gql.NewNonNull(gql.Boolean), "", func(v *registry.Asset) interface{} { return v.Active }),
@@ -453,20 +441,10 @@ func (a *api) buildNodeTypes() {
 		"highlights": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(t.highlight))), Description: "Where a text query matched.", Resolve: func(p gql.ResolveParams) (interface{}, error) { return highlightsOf(p.Source.(edge)), nil }},
 	}, gql.Fields{
 		"facets": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(t.facet))), Description: "Value counts over every matching asset (empty when the store answered without the search index).", Resolve: func(p gql.ResolveParams) (interface{}, error) {
-			c := p.Source.(*connection)
-			out := make([]interface{}, len(c.Facets))
-			for i, f := range c.Facets {
-				out[i] = f
-			}
-			return out, nil
+			return anys(p.Source.(*connection).Facets), nil
 		}},
 		"ignoredWords": {Type: gql.NewNonNull(gql.NewList(gql.NewNonNull(gql.String))), Description: "Words of the text that only say it is software (software, sistema, aplicativo, plataforma…) and that no asset contains: the search went on without them. Any other word no asset contains keeps the answer empty.", Resolve: func(p gql.ResolveParams) (interface{}, error) {
-			c := p.Source.(*connection)
-			out := make([]interface{}, len(c.Ignored))
-			for i, w := range c.Ignored {
-				out[i] = w
-			}
-			return out, nil
+			return anys(p.Source.(*connection).Ignored), nil
 		}},
 		"relaxed": {Type: gql.NewNonNull(gql.Boolean), Description: "True when no asset has every word of the text, though each word is in some asset: the edges (with the filters) then match all words but one (either of two), the closest first by relevance.", Resolve: func(p gql.ResolveParams) (interface{}, error) {
 			return p.Source.(*connection).Relaxed, nil
