@@ -57,7 +57,8 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	fs.StringVar(&appToken, "app-token", "", "SODA app token sent as X-App-Token (twin: ACERVO_APP_TOKEN; also ACERVO_SODA_APP_TOKEN)")
 	fs.IntVar(&batch, "batch", 2000, "purchases written per store transaction")
 	// The input may stand before, between or after the flags; "-" is the
-	// standard input.
+	// standard input. Every argument Parse would stop at (a non-flag, or
+	// "-") is taken here, so each turn consumes at least one argument.
 	var input string
 	rest := args
 	for {
@@ -76,11 +77,6 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 			if errors.Is(err, flag.ErrHelp) {
 				return 0
 			}
-			return 2
-		}
-		if len(fs.Args()) == len(rest) {
-			// Nothing parsed: never loop on an argument flag does not take.
-			fmt.Fprint(stderr, importUsage)
 			return 2
 		}
 		rest = fs.Args()

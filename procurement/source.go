@@ -227,12 +227,9 @@ func (s *jsonSource) offset() int64  { return s.r.Offset() }
 func (s *jsonSource) format() Format { return s.fmt }
 func (s *jsonSource) close()         { s.r.Close() }
 
-// printable reports whether s reads as text: valid UTF-8 with no control
-// characters but tabs, and no replacement characters.
+// printable reports whether s reads as text: valid UTF-8 (an invalid byte
+// ranges as RuneError) with no control characters but tabs.
 func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
 	for _, r := range s {
 		if r == utf8.RuneError || r != '\t' && unicode.IsControl(r) {
 			return false

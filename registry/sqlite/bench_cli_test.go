@@ -110,6 +110,7 @@ func writePurchaseCSV(path string, n int) error {
 	w := csv.NewWriter(bufio.NewWriterSize(f, 1<<20))
 	g := newPurchaseGen(1)
 	rec := make([]string, 0, 16)
+	cols, order := purchaseCols(), purchaseTableCols()
 	for i := range n {
 		p := g.purchase(i)
 		p.ID = registry.NewID(time.Now())
@@ -120,10 +121,10 @@ func writePurchaseCSV(path string, n int) error {
 		}
 		val := map[string]string{"id": p.ID, "rev": "1", "doc": string(doc)}
 		for i, v := range purchaseVals(&p) {
-			val[purchaseCols()[i]] = fmt.Sprint(v)
+			val[cols[i]] = fmt.Sprint(v)
 		}
 		rec = rec[:0]
-		for _, c := range purchaseTableCols() {
+		for _, c := range order {
 			rec = append(rec, val[c])
 		}
 		if err := w.Write(rec); err != nil {
